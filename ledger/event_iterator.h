@@ -1,0 +1,21 @@
+// Iterator over stored events, in the style of rocksdb::Iterator: check
+// Valid(), read event(), call Next(); when Valid() turns false, status() says
+// whether the end was reached (OK) or an error stopped the walk.
+#pragma once
+
+#include "absl/status/status.h"
+#include "demarche/v1/event.pb.h"
+
+namespace demarche::ledger {
+
+class EventIterator {
+ public:
+  virtual ~EventIterator() = default;
+  virtual bool Valid() const = 0;
+  virtual void Next() = 0;
+  // The current event. Requires Valid(); the reference lives until Next().
+  virtual const v1::Event& event() const = 0;
+  virtual absl::Status status() const = 0;
+};
+
+}  // namespace demarche::ledger

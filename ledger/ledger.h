@@ -1,0 +1,155 @@
+// demarche ledger: an append-only, hash-chained event log per scenario branch,
+// stored in one RocksDB data directory.
+//
+// Thread-safe: one Ledger may be shared by any number of threads. Appends to
+// one branch are serialized (the expected-head check and the write are one
+// atomic step); reads never block appends.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "demarche/v1/event.pb.h"
+#include "demarche/v1/scenario.pb.h"
+#include "ledger/event_iterator.h"
+
+namespace demarche::ledger {
+
+struct Options {
+  // Create the data directory if it does not exist.
+  bool create_if_missing = true;
+  // fsync the WAL on every append (durable). Turn off only for bulk loads.
+  bool sync = true;
+  // Largest accepted event, serialized client content, in bytes.
+  size_t max_event_bytes = 64 * 1024;
+  // Most events in one Append batch.
+  size_t max_batch_events = 10000;
+  // RocksDB block cache size in bytes.
+  size_t block_cache_bytes = 64 << 20;
+};
+
+// expected_head value meaning "append wherever the head is".
+inline constexpr uint64_t kAnyHead = UINT64_MAX;
+
+struct AppendResult {
+  // The stored events with their envelopes, in seq order.
+  std::vector<v1::Event> events;
+  // True if every event was already present (an idempotent retry): nothing
+  // was written.
+  bool replayed = false;
+  uint64_t head_seq = 0;  // branch head after the append
+};
+
+struct VerifyResult {
+  bool ok = true;
+  uint64_t checked = 0;       // events whose hash and link matched
+  uint64_t first_bad_seq = 0; // when !ok: the first event that does not match
+  std::string reason;         // when !ok: what does not match
+};
+
+enum class Direction { kForward, kBackward };
+
+struct ReadOptions {
+  Direction direction = Direction::kForward;
+  // First seq to return (inclusive). 0 = from the start (forward) or from the
+  // head (backward).
+  uint64_t from_seq = 0;
+  // Ignore events with seq above this (a "known at" bound). 0 = no bound.
+  uint64_t max_seq = 0;
+};
+
+class Ledger {
+ public:
+  // Opens (or creates) the data directory at `path`.
+  static absl::StatusOr<std::unique_ptr<Ledger>> Open(const std::string& path,
+                                                      const Options& options = {});
+  virtual ~Ledger() = default;
+
+  // ---- Scenarios ---------------------------------------------------------
+  // Creates a scenario with its trunk branch "main". ALREADY_EXISTS if the
+  // name is taken; INVALID_ARGUMENT naming the field for a bad name/roster.
+  virtual absl::StatusOr<v1::Scenario> CreateScenario(const v1::Scenario& scenario,
+                                                      std::string_view created_by) = 0;
+  virtual absl::StatusOr<v1::Scenario> GetScenario(std::string_view name) = 0;
+  virtual absl::StatusOr<std::vector<v1::Scenario>> ListScenarios() = 0;
+
+  // ---- Branches ------------------------------------------------------------
+  // Forks `parent` after seq `after_seq` (0 <= after_seq <= parent head),
+  // optionally with a date cutoff. O(1): copies no events.
+  virtual absl::StatusOr<v1::Branch> CreateBranch(std::string_view scenario,
+                                                  std::string_view name,
+                                                  std::string_view parent, uint64_t after_seq,
+                                                  const std::optional<v1::PartialDate>& cutoff,
+                                                  std::string_view owner,
+                                                  std::string_view description) = 0;
+  virtual absl::StatusOr<v1::Branch> GetBranch(std::string_view scenario,
+                                               std::string_view name) = 0;
+  // All branches of a scenario, main first, then by name.
+  virtual absl::StatusOr<std::vector<v1::Branch>> ListBranches(std::string_view scenario) = 0;
+
+  // ---- Appending ---------------------------------------------------------------
+  // Validates every event, assigns the envelope (seq, recorded_at, recorded_by,
+  // prev_hash, hash) and writes the whole batch in one WriteBatch: all or
+  // nothing. FAILED_PRECONDITION (with the current head in the message) if
+  // expected_head is not kAnyHead and differs from the branch head.
+  // Idempotent by event id: a batch whose events all exist with the same
+  // content returns them (replayed = true); an id that exists with different
+  // content is ALREADY_EXISTS.
+  virtual absl::StatusOr<AppendResult> Append(std::string_view scenario, std::string_view branch,
+                                              const std::vector<v1::Event>& events,
+                                              uint64_t expected_head,
+                                              std::string_view recorded_by) = 0;
+
+  // ---- Reading ---------------------------------------------------------------
+  // The branch's lineage (inherited events, honouring the fork's date cutoff,
+  // then its own) in seq order. Streams; never loads the branch into memory.
+  virtual absl::StatusOr<std::unique_ptr<EventIterator>> Read(std::string_view scenario,
+                                                              std::string_view branch,
+                                                              const ReadOptions& options) = 0;
+  // The lineage ordered by (occurred sort key, seq), restricted to events whose
+  // occurred sort key lies in [from_key, to_key] (see ledger/date.h) and whose
+  // seq <= max_seq (0 = no bound).
+  virtual absl::StatusOr<std::unique_ptr<EventIterator>> ReadByOccurred(
+      std::string_view scenario, std::string_view branch, uint32_t from_key, uint32_t to_key,
+      uint64_t max_seq) = 0;
+  // One event of the lineage by seq, or by client id. NOT_FOUND if absent.
+  virtual absl::StatusOr<v1::Event> GetEvent(std::string_view scenario, std::string_view branch,
+                                             uint64_t seq) = 0;
+  virtual absl::StatusOr<v1::Event> FindEvent(std::string_view scenario, std::string_view branch,
+                                              std::string_view id) = 0;
+
+  // Blocks until the branch head exceeds `known_head`, the timeout passes or
+  // the ledger shuts down; returns the head then. For live subscriptions.
+  virtual absl::StatusOr<uint64_t> WaitForHead(std::string_view scenario, std::string_view branch,
+                                               uint64_t known_head, int64_t timeout_ms) = 0;
+
+  // ---- Audit -----------------------------------------------------------------
+  // Walks the branch lineage's hash chain from seq 1 and reports the first
+  // event whose stored bytes, hash, link or seq does not match.
+  virtual absl::StatusOr<VerifyResult> Verify(std::string_view scenario,
+                                              std::string_view branch) = 0;
+
+  // ---- Snapshots (a cache for replay; may be deleted at any time) ----------
+  // Opaque keys ordered bytewise, scoped to one branch.
+  virtual absl::Status PutSnapshot(std::string_view scenario, std::string_view branch,
+                                   std::string_view key, std::string_view value) = 0;
+  // The snapshot with the greatest key <= `key`, if any: (key, value).
+  virtual absl::StatusOr<std::optional<std::pair<std::string, std::string>>> SeekSnapshot(
+      std::string_view scenario, std::string_view branch, std::string_view key) = 0;
+  // Removes every snapshot of the branch with key >= from_key ("" = all).
+  virtual absl::Status DeleteSnapshots(std::string_view scenario, std::string_view branch,
+                                       std::string_view from_key) = 0;
+
+  // Wakes every WaitForHead and makes further waits return at once; call
+  // before shutting a server down.
+  virtual void Shutdown() = 0;
+};
+
+}  // namespace demarche::ledger
