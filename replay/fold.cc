@@ -1,0 +1,661 @@
+#include "replay/fold.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <tuple>
+#include <utility>
+
+#include "google/protobuf/wrappers.pb.h"
+#include "replay/dates.h"
+#include "replay/items.h"
+#include "replay/weights.h"
+
+namespace demarche::replay {
+namespace {
+
+using Names = std::set<std::string>;
+
+struct FlowId {
+  std::string counterpart, commodity, unit;
+  friend bool operator<(const FlowId& a, const FlowId& b) {
+    return std::tie(a.counterpart, a.commodity, a.unit) <
+           std::tie(b.counterpart, b.commodity, b.unit);
+  }
+};
+
+struct PartyWork {
+  std::map<std::string, v1::Position> positions;
+  Names demands_made, demands_faced, proposals_made, proposals_received;  // offer ids
+  // Per-party part of an agreement (in_force, signed, ended); the shared part
+  // (title, terms, parties) lives in Data::agreements.
+  std::map<std::string, v1::AgreementState> agreements;
+  std::map<FlowId, v1::Flow> aid_given, aid_received;
+  Names sanctions_imposed, sanctions_suffered;  // measure keys
+  std::map<std::string, v1::Relation> relations;
+  std::map<std::string, v1::ForumState> forums;
+  std::vector<std::string> concessions;
+};
+
+struct AgreementInfo {
+  std::string title;
+  google::protobuf::RepeatedPtrField<v1::Term> terms;
+  Names parties;
+};
+
+bool IsFinal(v1::ItemStatus s) {
+  return s == v1::ITEM_STATUS_WITHDRAWN || s == v1::ITEM_STATUS_SUPERSEDED;
+}
+
+std::vector<std::string> SortedUnique(const google::protobuf::RepeatedPtrField<std::string>& in) {
+  std::vector<std::string> out(in.begin(), in.end());
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+void SetList(google::protobuf::RepeatedPtrField<std::string>* field, const Names& names) {
+  field->Clear();
+  for (const std::string& n : names) field->Add(std::string(n));
+}
+
+Names ToNames(const google::protobuf::RepeatedPtrField<std::string>& in) {
+  return Names(in.begin(), in.end());
+}
+
+bool Intersects(const google::protobuf::RepeatedPtrField<std::string>& a,
+                const std::vector<std::string>& b) {
+  for (const std::string& x : a)
+    if (std::binary_search(b.begin(), b.end(), x)) return true;
+  return false;
+}
+
+}  // namespace
+
+struct FoldState::Data {
+  std::map<std::string, PartyWork> parties;
+  std::map<std::string, v1::Offer> offers;             // by event id, as every party sees it
+  std::map<std::string, AgreementInfo> agreements;     // by key
+  std::map<std::string, v1::SanctionState> sanctions;  // in force, by measure
+  uint64_t events_applied = 0;
+  uint64_t last_seq = 0;
+  uint32_t month_end_max = 0;  // latest EndKey of a folded month-precision event
+  uint32_t year_end_max = 0;
+
+  std::unique_ptr<v1::AgreementState> Agreement(const std::string& party,
+                                                const std::string& key) const {
+    auto p = parties.find(party);
+    if (p == parties.end()) return nullptr;
+    auto a = p->second.agreements.find(key);
+    if (a == p->second.agreements.end()) return nullptr;
+    auto out = std::make_unique<v1::AgreementState>(a->second);
+    auto info = agreements.find(key);
+    if (info != agreements.end()) {
+      out->set_title(info->second.title);
+      *out->mutable_terms() = info->second.terms;
+      SetList(out->mutable_parties(), info->second.parties);
+    }
+    return out;
+  }
+};
+
+FoldState::FoldState() : d_(std::make_unique<Data>()) {}
+
+FoldState::FoldState(const std::vector<std::string>& roster) : FoldState() {
+  for (const std::string& code : roster) AddParty(code);
+}
+
+FoldState::FoldState(const FoldState& other)
+    : d_(std::make_unique<Data>(*other.d_)), journal_(nullptr) {}
+
+FoldState& FoldState::operator=(const FoldState& other) {
+  if (this != &other) {
+    d_ = std::make_unique<Data>(*other.d_);
+    journal_ = nullptr;
+  }
+  return *this;
+}
+
+FoldState::FoldState(FoldState&&) noexcept = default;
+FoldState& FoldState::operator=(FoldState&&) noexcept = default;
+FoldState::~FoldState() = default;
+
+void FoldState::AddParty(const std::string& code) { d_->parties.try_emplace(code); }
+
+uint64_t FoldState::events_applied() const { return d_->events_applied; }
+uint64_t FoldState::last_seq() const { return d_->last_seq; }
+uint32_t FoldState::month_end_max() const { return d_->month_end_max; }
+uint32_t FoldState::year_end_max() const { return d_->year_end_max; }
+
+std::string FoldState::PrecisionAt(uint32_t as_of_key) const {
+  if (d_->year_end_max > as_of_key) return PrecisionName(Precision::kYear);
+  if (d_->month_end_max > as_of_key) return PrecisionName(Precision::kMonth);
+  return PrecisionName(Precision::kDay);
+}
+
+void FoldState::Touch(const std::string& party, int field, const std::string& key) {
+  if (journal_ != nullptr) journal_->Record(*this, party, field, key);
+}
+
+void FoldState::TouchOffer(const v1::Offer& offer) {
+  const bool demand = offer.kind() == "demand";
+  for (const std::string& m : offer.makers())
+    Touch(m, demand ? kDemandsMade : kProposalsMade, offer.event_id());
+  for (const std::string& a : offer.addressees())
+    Touch(a, demand ? kDemandsFaced : kProposalsReceived, offer.event_id());
+}
+
+void FoldState::Apply(const v1::Event& event) {
+  const v1::Move& move = event.move();
+  if (move.kind_case() == v1::Move::kCorrection || move.kind_case() == v1::Move::KIND_NOT_SET)
+    return;
+  const std::vector<std::string> actors = SortedUnique(event.actor());
+  const std::vector<std::string> recipients = SortedUnique(event.recipients());
+  for (const std::string& p : actors) AddParty(p);
+  for (const std::string& p : recipients) AddParty(p);
+
+  ApplyMove(event, actors, recipients);
+  ApplyRelations(event, actors, recipients);
+
+  ++d_->events_applied;
+  d_->last_seq = std::max(d_->last_seq, event.seq());
+  switch (PrecisionOfDate(event.occurred())) {
+    case Precision::kYear:
+      d_->year_end_max = std::max(d_->year_end_max, EndKey(event.occurred()));
+      break;
+    case Precision::kMonth:
+      d_->month_end_max = std::max(d_->month_end_max, EndKey(event.occurred()));
+      break;
+    case Precision::kDay:
+      break;
+  }
+}
+
+void FoldState::ApplyMove(const v1::Event& event, const std::vector<std::string>& actors,
+                          const std::vector<std::string>& recipients) {
+  const v1::Move& move = event.move();
+  const std::string& id = event.id();
+  Data& d = *d_;
+  switch (move.kind_case()) {
+    case v1::Move::kStatement: {
+      const v1::Statement& s = move.statement();
+      for (const std::string& a : actors) {
+        Touch(a, kPositions, s.issue());
+        v1::Position& p = d.parties[a].positions[s.issue()];
+        p.set_issue(s.issue());
+        p.set_stance(s.stance());
+        p.set_position(s.position());
+        p.set_event_id(id);
+        *p.mutable_since() = event.occurred();
+      }
+      break;
+    }
+    case v1::Move::kDemand:
+    case v1::Move::kProposal: {
+      const bool demand = move.has_demand();
+      v1::Offer offer;
+      offer.set_event_id(id);
+      offer.set_kind(demand ? "demand" : "proposal");
+      for (const std::string& a : actors) offer.add_makers(a);
+      for (const std::string& r : recipients) offer.add_addressees(r);
+      if (demand) {
+        offer.set_issue(move.demand().issue());
+        offer.set_title(move.demand().text());
+        *offer.mutable_terms() = move.demand().terms();
+        *offer.mutable_in_return() = move.demand().offers();
+      } else {
+        offer.set_issue(move.proposal().issue());
+        offer.set_title(move.proposal().title());
+        *offer.mutable_terms() = move.proposal().terms();
+        *offer.mutable_conditions() = move.proposal().conditions();
+      }
+      offer.set_status(v1::ITEM_STATUS_OPEN);
+      *offer.mutable_made() = event.occurred();
+      TouchOffer(offer);
+      for (const std::string& a : actors)
+        (demand ? d.parties[a].demands_made : d.parties[a].proposals_made).insert(id);
+      for (const std::string& r : recipients)
+        (demand ? d.parties[r].demands_faced : d.parties[r].proposals_received).insert(id);
+      d.offers[id] = std::move(offer);
+
+      if (!demand && !move.proposal().supersedes().empty()) {
+        auto old = d.offers.find(move.proposal().supersedes());
+        if (old != d.offers.end() && old->first != id && old->second.kind() == "proposal" &&
+            !IsFinal(old->second.status()) && Intersects(old->second.makers(), actors)) {
+          TouchOffer(old->second);
+          old->second.set_status(v1::ITEM_STATUS_SUPERSEDED);
+          old->second.set_status_event_id(id);
+        }
+      }
+      break;
+    }
+    case v1::Move::kResponse: {
+      const v1::Response& r = move.response();
+      auto it = d.offers.find(r.target());
+      if (it == d.offers.end() || IsFinal(it->second.status())) break;
+      v1::Offer& offer = it->second;
+      const Names makers = ToNames(offer.makers());
+      if (r.kind() == v1::RESPONSE_KIND_WITHDRAW) {
+        if (!Intersects(offer.makers(), actors)) break;
+        TouchOffer(offer);
+        offer.set_status(v1::ITEM_STATUS_WITHDRAWN);
+        offer.set_status_event_id(id);
+        break;
+      }
+      if (r.kind() != v1::RESPONSE_KIND_ACCEPT && r.kind() != v1::RESPONSE_KIND_REJECT) break;
+      std::vector<std::string> responders;
+      for (const std::string& a : actors)
+        if (!makers.contains(a)) responders.push_back(a);
+      if (responders.empty()) break;
+      TouchOffer(offer);
+      const bool accept = r.kind() == v1::RESPONSE_KIND_ACCEPT;
+      Names accepted = ToNames(offer.accepted_by());
+      Names rejected = ToNames(offer.rejected_by());
+      for (const std::string& p : responders) {
+        (accept ? accepted : rejected).insert(p);
+        (accept ? rejected : accepted).erase(p);
+      }
+      SetList(offer.mutable_accepted_by(), accepted);
+      SetList(offer.mutable_rejected_by(), rejected);
+      if (offer.kind() == "proposal") {
+        offer.set_status(accept ? v1::ITEM_STATUS_ACCEPTED : v1::ITEM_STATUS_REJECTED);
+      } else {
+        offer.set_status(accepted.empty() ? v1::ITEM_STATUS_OPEN : v1::ITEM_STATUS_ACCEPTED);
+      }
+      offer.set_status_event_id(id);
+      break;
+    }
+    case v1::Move::kAgreement: {
+      const v1::Agreement& ag = move.agreement();
+      const std::string& key = ag.agreement();
+      switch (ag.action()) {
+        case v1::AGREEMENT_ACTION_SIGN: {
+          AgreementInfo& info = d.agreements[key];
+          Names signers(actors.begin(), actors.end());
+          signers.insert(recipients.begin(), recipients.end());
+          Names all = info.parties;
+          all.insert(signers.begin(), signers.end());
+          // The shared part shows in every party's record.
+          for (const std::string& p : all) Touch(p, kAgreements, key);
+          if (!ag.title().empty()) info.title = ag.title();
+          if (ag.terms_size() > 0) info.terms = ag.terms();
+          info.parties = std::move(all);
+          for (const std::string& p : signers) {
+            v1::AgreementState& st = d.parties[p].agreements[key];
+            if (st.in_force()) continue;  // already in force: keeps its first signing
+            st.set_agreement(key);
+            st.set_in_force(true);
+            *st.mutable_signed_() = event.occurred();
+            st.set_signed_event_id(id);
+            st.clear_ended();
+            st.clear_ended_event_id();
+          }
+          break;
+        }
+        case v1::AGREEMENT_ACTION_WITHDRAW:
+        case v1::AGREEMENT_ACTION_LAPSE: {
+          auto info = d.agreements.find(key);
+          if (info == d.agreements.end()) break;
+          const bool lapse = ag.action() == v1::AGREEMENT_ACTION_LAPSE;
+          const Names leaving = lapse ? info->second.parties : Names(actors.begin(), actors.end());
+          for (const std::string& p : leaving) {
+            auto party = d.parties.find(p);
+            if (party == d.parties.end()) continue;
+            auto st = party->second.agreements.find(key);
+            if (st == party->second.agreements.end() || !st->second.in_force()) continue;
+            Touch(p, kAgreements, key);
+            st->second.set_in_force(false);
+            *st->second.mutable_ended() = event.occurred();
+            st->second.set_ended_event_id(id);
+          }
+          break;
+        }
+        default:
+          break;
+      }
+      break;
+    }
+    case v1::Move::kConsult: {
+      const std::string& forum = move.consult().forum();
+      if (forum.empty()) break;
+      Names participants(actors.begin(), actors.end());
+      participants.insert(recipients.begin(), recipients.end());
+      for (const std::string& p : participants) {
+        auto& forums = d.parties[p].forums;
+        if (forums.contains(forum)) continue;
+        Touch(p, kForums, forum);
+        v1::ForumState& f = forums[forum];
+        f.set_forum(forum);
+        *f.mutable_since() = event.occurred();
+        f.set_event_id(id);
+      }
+      break;
+    }
+    case v1::Move::kAid: {
+      const v1::Aid& aid = move.aid();
+      const bool delivery = aid.action() == v1::AID_ACTION_DELIVERY;
+      if (aid.action() != v1::AID_ACTION_PLEDGE && !delivery) break;
+      std::vector<std::pair<std::string, std::string>> pairs;
+      for (const std::string& a : actors) {
+        if (recipients.empty()) pairs.emplace_back(a, "");
+        for (const std::string& r : recipients)
+          if (r != a) pairs.emplace_back(a, r);
+      }
+      if (pairs.empty()) break;
+      const double share = aid.quantity() / static_cast<double>(pairs.size());
+      auto add = [&](std::map<FlowId, v1::Flow>& flows, const std::string& counterpart) {
+        v1::Flow& f = flows[FlowId{counterpart, aid.commodity(), aid.unit()}];
+        f.set_counterpart(counterpart);
+        f.set_commodity(aid.commodity());
+        f.set_unit(aid.unit());
+        if (delivery)
+          f.set_delivered(f.delivered() + share);
+        else
+          f.set_pledged(f.pledged() + share);
+        f.add_event_ids(id);
+      };
+      for (const auto& [giver, receiver] : pairs) {
+        Touch(giver, kAidGiven, FlowKey(receiver, aid.commodity(), aid.unit()));
+        add(d.parties[giver].aid_given, receiver);
+        if (receiver.empty()) continue;
+        Touch(receiver, kAidReceived, FlowKey(giver, aid.commodity(), aid.unit()));
+        add(d.parties[receiver].aid_received, giver);
+      }
+      break;
+    }
+    case v1::Move::kConcede:
+      for (const std::string& a : actors) {
+        Touch(a, kConcessions, id);
+        d.parties[a].concessions.push_back(id);
+      }
+      break;
+    case v1::Move::kSanction: {
+      const v1::Sanction& s = move.sanction();
+      const std::string& measure = s.measure();
+      auto it = d.sanctions.find(measure);
+      const bool exists = it != d.sanctions.end();
+      Names imposers = exists ? ToNames(it->second.imposers()) : Names{};
+      Names targets = exists ? ToNames(it->second.targets()) : Names{};
+      Names touched_imposers = imposers, touched_targets = targets;
+      if (s.action() == v1::SANCTION_ACTION_IMPOSE) {
+        imposers.insert(actors.begin(), actors.end());
+        targets.insert(recipients.begin(), recipients.end());
+      } else if (s.action() == v1::SANCTION_ACTION_LIFT) {
+        if (!exists) break;
+        if (recipients.empty()) targets.clear();
+        for (const std::string& r : recipients) targets.erase(r);
+      } else {
+        break;
+      }
+      const bool in_force = s.action() == v1::SANCTION_ACTION_IMPOSE || !targets.empty();
+      touched_imposers.insert(imposers.begin(), imposers.end());
+      touched_targets.insert(targets.begin(), targets.end());
+      for (const std::string& p : touched_imposers) Touch(p, kSanctionsImposed, measure);
+      for (const std::string& p : touched_targets) Touch(p, kSanctionsSuffered, measure);
+      for (const std::string& p : touched_imposers) d.parties[p].sanctions_imposed.erase(measure);
+      for (const std::string& p : touched_targets) d.parties[p].sanctions_suffered.erase(measure);
+      if (!in_force) {
+        d.sanctions.erase(measure);
+        break;
+      }
+      v1::SanctionState& st = d.sanctions[measure];
+      if (!exists) {
+        st.set_measure(measure);
+        *st.mutable_since() = event.occurred();
+        st.set_event_id(id);
+      }
+      if (!s.description().empty() && s.action() == v1::SANCTION_ACTION_IMPOSE)
+        st.set_description(s.description());
+      SetList(st.mutable_imposers(), imposers);
+      SetList(st.mutable_targets(), targets);
+      for (const std::string& p : imposers) d.parties[p].sanctions_imposed.insert(measure);
+      for (const std::string& p : targets) d.parties[p].sanctions_suffered.insert(measure);
+      break;
+    }
+    case v1::Move::kForum: {
+      const v1::ForumMembership& f = move.forum();
+      for (const std::string& a : actors) {
+        auto& forums = d.parties[a].forums;
+        if (f.action() == v1::FORUM_ACTION_JOIN && !forums.contains(f.forum())) {
+          Touch(a, kForums, f.forum());
+          v1::ForumState& st = forums[f.forum()];
+          st.set_forum(f.forum());
+          *st.mutable_since() = event.occurred();
+          st.set_event_id(id);
+        } else if (f.action() == v1::FORUM_ACTION_LEAVE && forums.contains(f.forum())) {
+          Touch(a, kForums, f.forum());
+          forums.erase(f.forum());
+        }
+      }
+      break;
+    }
+    case v1::Move::kConflict:
+    case v1::Move::kCorrection:
+    case v1::Move::KIND_NOT_SET:
+      break;
+  }
+}
+
+void FoldState::ApplyRelations(const v1::Event& event, const std::vector<std::string>& actors,
+                               const std::vector<std::string>& recipients) {
+  const v1::Move& move = event.move();
+  // Unordered pairs, each once per event, whatever the lists repeat.
+  std::set<std::pair<std::string, std::string>> pairs;
+  auto add = [&pairs](const std::string& a, const std::string& b) {
+    if (a != b) pairs.insert(a < b ? std::make_pair(a, b) : std::make_pair(b, a));
+  };
+  bool direct = false;
+  if (move.has_consult()) {
+    Names participants(actors.begin(), actors.end());
+    participants.insert(recipients.begin(), recipients.end());
+    for (const std::string& a : participants)
+      for (const std::string& b : participants) add(a, b);
+    switch (move.consult().kind()) {
+      case v1::CONSULT_KIND_BILATERAL:
+      case v1::CONSULT_KIND_SUMMIT:
+      case v1::CONSULT_KIND_SECRET:
+      case v1::CONSULT_KIND_PHONE:
+        direct = true;
+        break;
+      default:
+        break;
+    }
+  } else {
+    for (const std::string& a : actors)
+      for (const std::string& r : recipients) add(a, r);
+  }
+  if (pairs.empty()) return;
+  const MoveWeight w = EffectiveWeight(move);
+  auto update = [&](const std::string& self, const std::string& other) {
+    Touch(self, kRelations, other);
+    v1::Relation& rel = d_->parties[self].relations[other];
+    rel.set_counterpart(other);
+    rel.set_score(rel.score() + w.weight);
+    if (rel.quad_counts_size() != 4) rel.mutable_quad_counts()->Resize(4, 0);
+    if (w.quad >= 1 && w.quad <= 4)
+      rel.set_quad_counts(w.quad - 1, rel.quad_counts(w.quad - 1) + 1);
+    *rel.mutable_last_contact() = event.occurred();
+    rel.set_last_event_id(event.id());
+    if (direct) rel.set_direct_channel(true);
+    rel.set_events(rel.events() + 1);
+  };
+  for (const auto& [a, b] : pairs) {
+    update(a, b);
+    update(b, a);
+  }
+}
+
+std::unique_ptr<google::protobuf::Message> FoldState::Item(const std::string& party, int field,
+                                                           const std::string& key) const {
+  auto pit = d_->parties.find(party);
+  if (pit == d_->parties.end()) return nullptr;
+  const PartyWork& p = pit->second;
+  auto from_map = [&key](const auto& map) -> std::unique_ptr<google::protobuf::Message> {
+    auto it = map.find(key);
+    if (it == map.end()) return nullptr;
+    return std::make_unique<std::decay_t<decltype(it->second)>>(it->second);
+  };
+  auto offer = [&](const Names& ids) -> std::unique_ptr<google::protobuf::Message> {
+    if (!ids.contains(key)) return nullptr;
+    return std::make_unique<v1::Offer>(d_->offers.at(key));
+  };
+  auto flow =
+      [&key](
+          const std::map<FlowId, v1::Flow>& flows) -> std::unique_ptr<google::protobuf::Message> {
+    for (const auto& [id, f] : flows)
+      if (FlowKey(id.counterpart, id.commodity, id.unit) == key)
+        return std::make_unique<v1::Flow>(f);
+    return nullptr;
+  };
+  auto sanction = [&](const Names& measures) -> std::unique_ptr<google::protobuf::Message> {
+    if (!measures.contains(key)) return nullptr;
+    return std::make_unique<v1::SanctionState>(d_->sanctions.at(key));
+  };
+  switch (field) {
+    case kPositions:
+      return from_map(p.positions);
+    case kDemandsMade:
+      return offer(p.demands_made);
+    case kDemandsFaced:
+      return offer(p.demands_faced);
+    case kProposalsMade:
+      return offer(p.proposals_made);
+    case kProposalsReceived:
+      return offer(p.proposals_received);
+    case kAgreements:
+      return d_->Agreement(party, key);
+    case kAidGiven:
+      return flow(p.aid_given);
+    case kAidReceived:
+      return flow(p.aid_received);
+    case kSanctionsImposed:
+      return sanction(p.sanctions_imposed);
+    case kSanctionsSuffered:
+      return sanction(p.sanctions_suffered);
+    case kRelations:
+      return from_map(p.relations);
+    case kForums:
+      return from_map(p.forums);
+    case kConcessions: {
+      if (std::find(p.concessions.begin(), p.concessions.end(), key) == p.concessions.end())
+        return nullptr;
+      auto v = std::make_unique<google::protobuf::StringValue>();
+      v->set_value(key);
+      return v;
+    }
+    default:
+      return nullptr;
+  }
+}
+
+v1::ScenarioState FoldState::ToProto() const {
+  v1::ScenarioState out;
+  out.set_events_applied(d_->events_applied);
+  out.set_last_seq(d_->last_seq);
+  for (const auto& [code, p] : d_->parties) {
+    v1::PartyState* ps = out.add_parties();
+    ps->set_party(code);
+    for (const auto& [issue, pos] : p.positions) *ps->add_positions() = pos;
+    for (const std::string& id : p.demands_made) *ps->add_demands_made() = d_->offers.at(id);
+    for (const std::string& id : p.demands_faced) *ps->add_demands_faced() = d_->offers.at(id);
+    for (const std::string& id : p.proposals_made) *ps->add_proposals_made() = d_->offers.at(id);
+    for (const std::string& id : p.proposals_received)
+      *ps->add_proposals_received() = d_->offers.at(id);
+    for (const auto& [key, st] : p.agreements) *ps->add_agreements() = *d_->Agreement(code, key);
+    for (const auto& [id, f] : p.aid_given) *ps->add_aid_given() = f;
+    for (const auto& [id, f] : p.aid_received) *ps->add_aid_received() = f;
+    for (const std::string& m : p.sanctions_imposed)
+      *ps->add_sanctions_imposed() = d_->sanctions.at(m);
+    for (const std::string& m : p.sanctions_suffered)
+      *ps->add_sanctions_suffered() = d_->sanctions.at(m);
+    for (const auto& [other, rel] : p.relations) *ps->add_relations() = rel;
+    for (const auto& [forum, f] : p.forums) *ps->add_forums() = f;
+    for (const std::string& id : p.concessions) ps->add_concessions(id);
+  }
+  return out;
+}
+
+FoldState FoldState::FromProto(const v1::ScenarioState& state, uint32_t month_end_max,
+                               uint32_t year_end_max) {
+  FoldState s;
+  Data& d = *s.d_;
+  d.events_applied = state.events_applied();
+  d.last_seq = state.last_seq();
+  d.month_end_max = month_end_max;
+  d.year_end_max = year_end_max;
+  for (const v1::PartyState& ps : state.parties()) {
+    PartyWork& p = d.parties[ps.party()];
+    for (const auto& pos : ps.positions()) p.positions[pos.issue()] = pos;
+    auto offers = [&d](const auto& list, Names* ids) {
+      for (const v1::Offer& o : list) {
+        ids->insert(o.event_id());
+        d.offers[o.event_id()] = o;
+      }
+    };
+    offers(ps.demands_made(), &p.demands_made);
+    offers(ps.demands_faced(), &p.demands_faced);
+    offers(ps.proposals_made(), &p.proposals_made);
+    offers(ps.proposals_received(), &p.proposals_received);
+    for (const v1::AgreementState& a : ps.agreements()) {
+      AgreementInfo& info = d.agreements[a.agreement()];
+      info.title = a.title();
+      info.terms = a.terms();
+      info.parties = ToNames(a.parties());
+      v1::AgreementState own = a;
+      own.clear_title();
+      own.clear_terms();
+      own.clear_parties();
+      p.agreements[a.agreement()] = std::move(own);
+    }
+    for (const v1::Flow& f : ps.aid_given())
+      p.aid_given[FlowId{f.counterpart(), f.commodity(), f.unit()}] = f;
+    for (const v1::Flow& f : ps.aid_received())
+      p.aid_received[FlowId{f.counterpart(), f.commodity(), f.unit()}] = f;
+    for (const v1::SanctionState& st : ps.sanctions_imposed()) {
+      p.sanctions_imposed.insert(st.measure());
+      d.sanctions[st.measure()] = st;
+    }
+    for (const v1::SanctionState& st : ps.sanctions_suffered()) {
+      p.sanctions_suffered.insert(st.measure());
+      d.sanctions[st.measure()] = st;
+    }
+    for (const v1::Relation& r : ps.relations()) p.relations[r.counterpart()] = r;
+    for (const v1::ForumState& f : ps.forums()) p.forums[f.forum()] = f;
+    p.concessions.assign(ps.concessions().begin(), ps.concessions().end());
+  }
+  return s;
+}
+
+// ---- Journal -----------------------------------------------------------------
+
+struct Journal::Entries {
+  using Key = std::tuple<std::string, int, std::string>;
+  std::map<Key, std::unique_ptr<google::protobuf::Message>> before;
+};
+
+Journal::Journal() : entries_(std::make_unique<Entries>()) {}
+Journal::~Journal() = default;
+
+void Journal::Begin() { entries_->before.clear(); }
+
+void Journal::Record(const FoldState& state, const std::string& party, int field,
+                     const std::string& key) {
+  Entries::Key k{party, field, key};
+  if (entries_->before.contains(k)) return;
+  entries_->before.emplace(std::move(k), state.Item(party, field, key));
+}
+
+std::vector<v1::FieldChange> Journal::Finish(const FoldState& state, const std::string& event_id) {
+  std::vector<v1::FieldChange> changes;
+  for (const auto& [k, before] : entries_->before) {
+    const auto& [party, field, key] = k;
+    std::unique_ptr<google::protobuf::Message> after = state.Item(party, field, key);
+    if (before == nullptr && after == nullptr) continue;
+    if (before != nullptr && after != nullptr && ItemBytes(*before) == ItemBytes(*after)) continue;
+    changes.push_back(MakeChange(party, field, key, before.get(), after.get(), {event_id}));
+  }
+  entries_->before.clear();
+  return changes;
+}
+
+}  // namespace demarche::replay
