@@ -1,0 +1,74 @@
+#include "ledger/canonical.h"
+
+#include <openssl/evp.h>
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+#include <stdexcept>
+
+namespace demarche::ledger {
+
+const std::string& ZeroHash() {
+  static const std::string* zero = new std::string(kHashSize, '\0');
+  return *zero;
+}
+
+std::string CanonicalBytes(const google::protobuf::Message& message) {
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream raw(&out);
+    google::protobuf::io::CodedOutputStream coded(&raw);
+    coded.SetSerializationDeterministic(true);
+    // Computes sizes itself, so it is safe after the message was mutated.
+    message.SerializePartialToCodedStream(&coded);
+  }
+  return out;
+}
+
+std::string Sha256(std::string_view bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  // EVP_Digest is a one-shot init/update/final; it only fails on allocation.
+  if (EVP_Digest(bytes.data(), bytes.size(), digest, &len, EVP_sha256(), nullptr) != 1 ||
+      len != kHashSize)
+    throw std::runtime_error("EVP_Digest(SHA-256) failed");
+  return std::string(reinterpret_cast<const char*>(digest), len);
+}
+
+std::string EventHash(const v1::Event& event) {
+  if (event.hash().empty()) return Sha256(CanonicalBytes(event));
+  v1::Event copy = event;
+  copy.clear_hash();
+  return Sha256(CanonicalBytes(copy));
+}
+
+void ClearEnvelope(v1::Event* event) {
+  event->clear_scenario();
+  event->clear_branch();
+  event->clear_seq();
+  event->clear_recorded_at();
+  event->clear_recorded_by();
+  event->clear_prev_hash();
+  event->clear_hash();
+}
+
+v1::Event ClientContent(const v1::Event& event) {
+  v1::Event copy = event;
+  ClearEnvelope(&copy);
+  copy.DiscardUnknownFields();
+  return copy;
+}
+
+std::string Hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
+}  // namespace demarche::ledger

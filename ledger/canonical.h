@@ -1,0 +1,54 @@
+// Canonical encoding and hash of events.
+//
+// Canonical bytes = protobuf's *deterministic* serialization of v1::Event
+// (fields in field-number order, map entries sorted, default-valued proto3
+// scalars omitted) with unknown fields discarded. Clients' events have their
+// unknown fields dropped on append, so the stored value is exactly the
+// canonical bytes of the stored event.
+//
+// What is hashed: hash = SHA-256(CanonicalBytes(event with `hash` cleared)).
+// That covers every other field: the client content (id, occurred,
+// occurred_end, actor, recipients, move, sources, context, summary) and the
+// envelope (scenario, branch, seq, recorded_at, recorded_by, prev_hash). No
+// prefix or suffix is added. prev_hash links the chain: it is the hash of the
+// previous event in the lineage (32 zero bytes for seq 1); a fork's first event
+// links to the parent's event at the fork point.
+//
+// Why protobuf's deterministic serialization rather than a hand-made format:
+// it is defined for every field of the schema (including fields added later)
+// and any language with protobuf can recompute it. Its stability across
+// protobuf releases is a documented goal, not a hard guarantee; Verify also
+// checks that the stored bytes re-serialize identically, so a drift would show
+// up as a verification failure rather than silently.
+#pragma once
+
+#include <string>
+
+#include "demarche/v1/event.pb.h"
+
+namespace demarche::ledger {
+
+inline constexpr size_t kHashSize = 32;
+
+// 32 zero bytes: prev_hash of seq 1 and head hash of an empty branch.
+const std::string& ZeroHash();
+
+// Deterministic serialization of `message` (unknown fields included if any).
+std::string CanonicalBytes(const google::protobuf::Message& message);
+
+// SHA-256 over CanonicalBytes(event) with the `hash` field cleared.
+std::string EventHash(const v1::Event& event);
+
+// SHA-256 of raw bytes (OpenSSL EVP).
+std::string Sha256(std::string_view bytes);
+
+// The client-written part of an event: envelope fields (scenario .. hash)
+// cleared and unknown fields dropped. Two events have the same client content
+// iff CanonicalBytes(ClientContent(a)) == CanonicalBytes(ClientContent(b)).
+v1::Event ClientContent(const v1::Event& event);
+void ClearEnvelope(v1::Event* event);
+
+// Lowercase hex, for messages.
+std::string Hex(std::string_view bytes);
+
+}  // namespace demarche::ledger

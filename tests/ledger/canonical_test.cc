@@ -1,0 +1,55 @@
+#include "ledger/canonical.h"
+
+#include <gtest/gtest.h>
+
+#include "ledger_test_util.h"
+
+namespace demarche::ledger {
+namespace {
+
+TEST(CanonicalTest, Sha256MatchesTheStandardVector) {
+  EXPECT_EQ(Hex(Sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(ZeroHash(), std::string(32, '\0'));
+}
+
+TEST(CanonicalTest, HashCoversEveryFieldButItself) {
+  v1::Event e = ltest::Statement("a");
+  e.set_scenario("s");
+  e.set_branch("main");
+  e.set_seq(1);
+  e.set_prev_hash(ZeroHash());
+  const std::string h = EventHash(e);
+  EXPECT_EQ(h.size(), kHashSize);
+  EXPECT_EQ(EventHash(e), h) << "deterministic";
+
+  v1::Event with_hash = e;
+  with_hash.set_hash(h);
+  EXPECT_EQ(EventHash(with_hash), h) << "the hash field is excluded";
+
+  auto changed = [&](auto mutate) {
+    v1::Event c = e;
+    mutate(c);
+    return EventHash(c) != h;
+  };
+  EXPECT_TRUE(changed([](v1::Event& c) { c.set_seq(2); }));
+  EXPECT_TRUE(changed([](v1::Event& c) { c.set_branch("b"); }));
+  EXPECT_TRUE(changed([](v1::Event& c) { c.set_recorded_by("x"); }));
+  EXPECT_TRUE(changed([](v1::Event& c) { c.mutable_recorded_at()->set_nanos(1); }));
+  EXPECT_TRUE(changed([](v1::Event& c) { c.set_prev_hash(std::string(32, '\1')); }));
+  EXPECT_TRUE(changed([](v1::Event& c) { c.mutable_occurred()->set_day(28); }));
+  EXPECT_TRUE(changed([](v1::Event& c) { c.mutable_sources(0)->set_quote("other"); }));
+  EXPECT_TRUE(changed([](v1::Event& c) { c.mutable_move()->set_weight(1); }));
+}
+
+TEST(CanonicalTest, ClientContentDropsTheEnvelopeAndUnknownFields) {
+  v1::Event e = ltest::Statement("a");
+  v1::Event enveloped = e;
+  enveloped.set_seq(5);
+  enveloped.set_hash("x");
+  enveloped.set_recorded_by("someone");
+  enveloped.GetReflection()->MutableUnknownFields(&enveloped)->AddVarint(999, 1);
+  EXPECT_EQ(CanonicalBytes(ClientContent(enveloped)), CanonicalBytes(e));
+}
+
+}  // namespace
+}  // namespace demarche::ledger
