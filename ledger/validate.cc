@@ -1,0 +1,382 @@
+#include "ledger/validate.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "ledger/canonical.h"
+#include "ledger/date.h"
+
+namespace demarche::ledger {
+namespace {
+
+// Validation errors are built bottom-up; `Check` keeps the call sites short.
+#define RETURN_IF_ERROR(expr)                          \
+  do {                                                 \
+    if (absl::Status _s = (expr); !_s.ok()) return _s; \
+  } while (0)
+
+template <typename... Args>
+absl::Status Invalid(fmt::format_string<Args...> f, Args&&... args) {
+  return absl::InvalidArgumentError(fmt::format(f, std::forward<Args>(args)...));
+}
+
+bool IsLowerNameChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+bool IsIdChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == ':' || c == '-';
+}
+
+absl::Status Required(std::string_view value, const std::string& field) {
+  if (value.empty()) return Invalid("{}: required", field);
+  return absl::OkStatus();
+}
+
+// proto3 keeps unknown enum numbers; reject them and the UNSPECIFIED zero.
+absl::Status RequiredEnum(int value, bool (*is_valid)(int), const std::string& field) {
+  if (value == 0) return Invalid("{}: required", field);
+  if (!is_valid(value)) return Invalid("{}: unknown value {}", field, value);
+  return absl::OkStatus();
+}
+
+absl::Status QuantityAndUnit(double quantity, std::string_view unit, const std::string& path) {
+  if (!std::isfinite(quantity) || quantity < 0)
+    return Invalid("{}.quantity: must be a finite number >= 0, got {}", path, quantity);
+  if (quantity > 0 && unit.empty()) return Invalid("{}.unit: required when quantity > 0", path);
+  return absl::OkStatus();
+}
+
+// Party lists: each code in the roster, no repeats. `path` is e.g. "events[0].actor".
+absl::Status Parties(const google::protobuf::RepeatedPtrField<std::string>& codes,
+                     const std::string& path, const EventRules& rules) {
+  for (int i = 0; i < codes.size(); ++i) {
+    const std::string& code = codes[i];
+    if (!rules.roster->contains(code))
+      return Invalid("{}[{}]: \"{}\" is not in the roster of scenario \"{}\"", path, i, code,
+                     rules.scenario);
+    for (int j = 0; j < i; ++j)
+      if (codes[j] == code)
+        return Invalid("{}[{}]: \"{}\" repeats {}[{}]", path, i, code,
+                       path.substr(path.rfind('.') + 1), j);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Party(std::string_view code, const std::string& field, const EventRules& rules) {
+  if (!rules.roster->contains(code))
+    return Invalid("{}: \"{}\" is not in the roster of scenario \"{}\"", field, code,
+                   rules.scenario);
+  return absl::OkStatus();
+}
+
+absl::Status Terms(const google::protobuf::RepeatedPtrField<v1::Term>& terms,
+                   const std::string& path, const EventRules& rules) {
+  for (int i = 0; i < terms.size(); ++i) {
+    const v1::Term& t = terms[i];
+    const std::string p = fmt::format("{}[{}]", path, i);
+    RETURN_IF_ERROR(Required(t.giver(), p + ".giver"));
+    RETURN_IF_ERROR(Party(t.giver(), p + ".giver", rules));
+    if (!t.receiver().empty()) RETURN_IF_ERROR(Party(t.receiver(), p + ".receiver", rules));
+    RETURN_IF_ERROR(QuantityAndUnit(t.quantity(), t.unit(), p));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckOccurredRange(const v1::PartialDate& occurred, const v1::PartialDate& end,
+                                const std::string& path, std::string_view start_field,
+                                std::string_view end_field) {
+  if (!IsSet(end)) return absl::OkStatus();
+  RETURN_IF_ERROR(ValidateDate(end, fmt::format("{}.{}", path, end_field)));
+  // The end's period must reach the start of the event's period.
+  if (IsSet(occurred) && LastDayKey(end) < SortKey(occurred))
+    return Invalid("{}.{}: {} is before {} {}", path, end_field, FormatDate(end), start_field,
+                   FormatDate(occurred));
+  return absl::OkStatus();
+}
+
+bool DateTouched(const v1::PartialDate& d) { return d.year() || d.month() || d.day(); }
+
+absl::Status ValidateMove(const v1::Move& move, const std::string& path, const EventRules& rules,
+                          bool allow_correction);
+
+absl::Status ValidateCorrection(const v1::Correction& c, const std::string& p,
+                                const EventRules& rules) {
+  RETURN_IF_ERROR(Required(c.target(), p + ".target"));
+  RETURN_IF_ERROR(Required(c.reason(), p + ".reason"));
+  if (c.retract()) {
+    const char* set = DateTouched(c.occurred())       ? "occurred"
+                      : DateTouched(c.occurred_end()) ? "occurred_end"
+                      : c.actor_size()                ? "actor"
+                      : c.recipients_size()           ? "recipients"
+                      : c.has_move()                  ? "move"
+                                                      : nullptr;
+    if (set) return Invalid("{}.{}: must be empty when retract is true", p, set);
+    return absl::OkStatus();
+  }
+  if (!DateTouched(c.occurred()) && !DateTouched(c.occurred_end()) && c.actor_size() == 0 &&
+      c.recipients_size() == 0 && !c.has_move())
+    return Invalid("{}: set retract or at least one replacement field", p);
+  if (DateTouched(c.occurred())) RETURN_IF_ERROR(ValidateDate(c.occurred(), p + ".occurred"));
+  if (DateTouched(c.occurred_end()) && !IsSet(c.occurred_end()))
+    RETURN_IF_ERROR(ValidateDate(c.occurred_end(), p + ".occurred_end"));
+  RETURN_IF_ERROR(
+      CheckOccurredRange(c.occurred(), c.occurred_end(), p, "occurred", "occurred_end"));
+  RETURN_IF_ERROR(Parties(c.actor(), p + ".actor", rules));
+  RETURN_IF_ERROR(Parties(c.recipients(), p + ".recipients", rules));
+  if (c.has_move()) {
+    if (c.move().has_correction())
+      return Invalid("{}.move: a correction cannot replace a move with another correction", p);
+    RETURN_IF_ERROR(ValidateMove(c.move(), p + ".move", rules, /*allow_correction=*/false));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidatePayload(const v1::Move& m, const std::string& path, const EventRules& rules) {
+  const std::string p = fmt::format("{}.{}", path, MoveKindName(m));
+  switch (m.kind_case()) {
+    case v1::Move::kStatement:
+      RETURN_IF_ERROR(Required(m.statement().issue(), p + ".issue"));
+      return RequiredEnum(m.statement().stance(), v1::Stance_IsValid, p + ".stance");
+    case v1::Move::kDemand:
+      RETURN_IF_ERROR(Required(m.demand().issue(), p + ".issue"));
+      RETURN_IF_ERROR(Required(m.demand().text(), p + ".text"));
+      RETURN_IF_ERROR(Terms(m.demand().terms(), p + ".terms", rules));
+      return Terms(m.demand().offers(), p + ".offers", rules);
+    case v1::Move::kProposal:
+      RETURN_IF_ERROR(Required(m.proposal().issue(), p + ".issue"));
+      RETURN_IF_ERROR(Required(m.proposal().title(), p + ".title"));
+      return Terms(m.proposal().terms(), p + ".terms", rules);
+    case v1::Move::kResponse:
+      RETURN_IF_ERROR(Required(m.response().target(), p + ".target"));
+      return RequiredEnum(m.response().kind(), v1::ResponseKind_IsValid, p + ".kind");
+    case v1::Move::kAgreement:
+      RETURN_IF_ERROR(
+          RequiredEnum(m.agreement().action(), v1::AgreementAction_IsValid, p + ".action"));
+      RETURN_IF_ERROR(Required(m.agreement().agreement(), p + ".agreement"));
+      return Terms(m.agreement().terms(), p + ".terms", rules);
+    case v1::Move::kConsult:
+      return RequiredEnum(m.consult().kind(), v1::ConsultKind_IsValid, p + ".kind");
+    case v1::Move::kAid: {
+      const v1::Aid& a = m.aid();
+      RETURN_IF_ERROR(RequiredEnum(a.action(), v1::AidAction_IsValid, p + ".action"));
+      RETURN_IF_ERROR(Required(a.commodity(), p + ".commodity"));
+      RETURN_IF_ERROR(QuantityAndUnit(a.quantity(), a.unit(), p));
+      if (!a.pledge().empty() && a.action() != v1::AID_ACTION_DELIVERY)
+        return Invalid("{}.pledge: only a delivery names the pledge it fulfils", p);
+      return absl::OkStatus();
+    }
+    case v1::Move::kConcede:
+      RETURN_IF_ERROR(RequiredEnum(m.concede().kind(), v1::ConcedeKind_IsValid, p + ".kind"));
+      RETURN_IF_ERROR(Required(m.concede().what(), p + ".what"));
+      if (!std::isfinite(m.concede().quantity()) || m.concede().quantity() < 0)
+        return Invalid("{}.quantity: must be a finite number >= 0, got {}", p,
+                       m.concede().quantity());
+      return absl::OkStatus();
+    case v1::Move::kSanction:
+      RETURN_IF_ERROR(
+          RequiredEnum(m.sanction().action(), v1::SanctionAction_IsValid, p + ".action"));
+      return Required(m.sanction().measure(), p + ".measure");
+    case v1::Move::kForum:
+      RETURN_IF_ERROR(RequiredEnum(m.forum().action(), v1::ForumAction_IsValid, p + ".action"));
+      return Required(m.forum().forum(), p + ".forum");
+    case v1::Move::kConflict:
+      return RequiredEnum(m.conflict().kind(), v1::ConflictKind_IsValid, p + ".kind");
+    case v1::Move::kCorrection:
+      return ValidateCorrection(m.correction(), p, rules);
+    case v1::Move::KIND_NOT_SET:
+      break;
+  }
+  return Invalid("{}: exactly one move kind must be set, none is", path);
+}
+
+absl::Status ValidateMove(const v1::Move& m, const std::string& path, const EventRules& rules,
+                          bool allow_correction) {
+  if (!allow_correction && m.has_correction())
+    return Invalid("{}: a correction cannot replace a move with another correction", path);
+  RETURN_IF_ERROR(ValidatePayload(m, path, rules));
+  const std::string& cameo = m.cameo_code();
+  if (!cameo.empty()) {
+    bool digits = cameo.size() >= 2 && cameo.size() <= 4;
+    for (char c : cameo) digits = digits && c >= '0' && c <= '9';
+    if (!digits) return Invalid("{}.cameo_code: \"{}\" must be 2 to 4 digits", path, cameo);
+  }
+  if (m.has_weight() && !(m.weight() >= -10 && m.weight() <= 10))
+    return Invalid("{}.weight: must be within [-10, 10], got {}", path, m.weight());
+  return absl::OkStatus();
+}
+
+void AddReference(std::vector<Reference>* out, Reference::Kind kind, std::string field,
+                  const std::string& id) {
+  if (!id.empty()) out->push_back(Reference{kind, std::move(field), id});
+}
+
+void MoveReferences(const v1::Move& m, const std::string& path, std::vector<Reference>* out) {
+  using K = Reference::Kind;
+  switch (m.kind_case()) {
+    case v1::Move::kResponse:
+      AddReference(out, K::kResponseTarget, path + ".response.target", m.response().target());
+      break;
+    case v1::Move::kAid:
+      AddReference(out, K::kAidPledge, path + ".aid.pledge", m.aid().pledge());
+      break;
+    case v1::Move::kProposal:
+      AddReference(out, K::kSupersedes, path + ".proposal.supersedes", m.proposal().supersedes());
+      break;
+    case v1::Move::kCorrection:
+      AddReference(out, K::kCorrectionTarget, path + ".correction.target", m.correction().target());
+      if (m.correction().has_move())
+        MoveReferences(m.correction().move(), path + ".correction.move", out);
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace
+
+absl::Status ValidateName(std::string_view name, std::string_view field) {
+  bool ok = !name.empty() && name.size() <= 64 && IsLowerNameChar(name[0]);
+  for (char c : name) ok = ok && (IsLowerNameChar(c) || c == '.' || c == '_' || c == '-');
+  if (!ok) return Invalid("{}: \"{}\" must match [a-z0-9][a-z0-9._-]{{0,63}}", field, name);
+  return absl::OkStatus();
+}
+
+absl::Status ValidatePartyCode(std::string_view code, std::string_view field) {
+  bool ok = code.size() >= 2 && code.size() <= 16;
+  for (char c : code) ok = ok && ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_');
+  if (!ok) return Invalid("{}: \"{}\" must match [A-Z0-9_]{{2,16}}", field, code);
+  return absl::OkStatus();
+}
+
+absl::Status ValidateEventId(std::string_view id, std::string_view field) {
+  if (id.empty()) return Invalid("{}: required", field);
+  bool ok = id.size() <= 128;
+  for (char c : id) ok = ok && IsIdChar(c);
+  if (!ok) return Invalid("{}: \"{}\" must be 1..128 characters of [A-Za-z0-9._:-]", field, id);
+  return absl::OkStatus();
+}
+
+absl::Status ValidateScenario(const v1::Scenario& s) {
+  RETURN_IF_ERROR(ValidateName(s.name(), "name"));
+  if (s.roster_size() == 0) return Invalid("roster: at least one party required");
+  for (int i = 0; i < s.roster_size(); ++i) {
+    const std::string field = fmt::format("roster[{}].code", i);
+    RETURN_IF_ERROR(ValidatePartyCode(s.roster(i).code(), field));
+    for (int j = 0; j < i; ++j)
+      if (s.roster(j).code() == s.roster(i).code())
+        return Invalid("{}: \"{}\" repeats roster[{}].code", field, s.roster(i).code(), j);
+    if (s.roster(i).kind() != 0 && !v1::PartyKind_IsValid(s.roster(i).kind()))
+      return Invalid("roster[{}].kind: unknown value {}", i, static_cast<int>(s.roster(i).kind()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckEventSize(const v1::Event& client_content, std::string_view path,
+                            const EventRules& rules) {
+  const size_t bytes = client_content.ByteSizeLong();
+  if (bytes > rules.max_event_bytes)
+    return absl::ResourceExhaustedError(
+        fmt::format("{}: {} bytes exceed max_event_bytes {}", path, bytes, rules.max_event_bytes));
+  return absl::OkStatus();
+}
+
+absl::Status ValidateEvent(const v1::Event& e, std::string_view event_path,
+                           const EventRules& rules) {
+  const std::string path(event_path);
+  RETURN_IF_ERROR(ValidateEventId(e.id(), path + ".id"));
+  if (!DateTouched(e.occurred())) return Invalid("{}.occurred: required", path);
+  RETURN_IF_ERROR(ValidateDate(e.occurred(), path + ".occurred"));
+  if (DateTouched(e.occurred_end()) && !IsSet(e.occurred_end()))
+    RETURN_IF_ERROR(ValidateDate(e.occurred_end(), path + ".occurred_end"));
+  RETURN_IF_ERROR(
+      CheckOccurredRange(e.occurred(), e.occurred_end(), path, "occurred", "occurred_end"));
+  if (e.actor_size() == 0) return Invalid("{}.actor: at least one party required", path);
+  RETURN_IF_ERROR(Parties(e.actor(), path + ".actor", rules));
+  RETURN_IF_ERROR(Parties(e.recipients(), path + ".recipients", rules));
+  RETURN_IF_ERROR(ValidateMove(e.move(), path + ".move", rules, /*allow_correction=*/true));
+  if (e.move().has_correction() && e.move().correction().target() == e.id())
+    return Invalid("{}.move.correction.target: an event cannot correct itself", path);
+  for (const Reference& r : ReferencesOf(e, path))
+    if (r.id == e.id()) return Invalid("{}: \"{}\" is this event itself", r.field, r.id);
+  for (int i = 0; i < e.sources_size(); ++i) {
+    const std::string p = fmt::format("{}.sources[{}]", path, i);
+    RETURN_IF_ERROR(Required(e.sources(i).document(), p + ".document"));
+    RETURN_IF_ERROR(Required(e.sources(i).quote(), p + ".quote"));
+  }
+  if (e.context() != 0 && !v1::Context_IsValid(e.context()))
+    return Invalid("{}.context: unknown value {}", path, static_cast<int>(e.context()));
+  if (rules.branch == "main") {
+    if (e.sources_size() == 0)
+      return Invalid("{}.sources: at least one source required on branch \"main\"", path);
+    if (e.context() == v1::CONTEXT_HYPOTHETICAL)
+      return Invalid("{}.context: HYPOTHETICAL is not allowed on branch \"main\"", path);
+  }
+  return absl::OkStatus();
+}
+
+std::vector<Reference> ReferencesOf(const v1::Event& event, std::string_view path) {
+  std::vector<Reference> out;
+  MoveReferences(event.move(), std::string(path) + ".move", &out);
+  return out;
+}
+
+absl::Status CheckReference(const Reference& ref, const v1::Event* target,
+                            std::string_view branch) {
+  if (target == nullptr)
+    return Invalid("{}: \"{}\" does not resolve to an event in the lineage of branch \"{}\"",
+                   ref.field, ref.id, branch);
+  const v1::Move& m = target->move();
+  switch (ref.kind) {
+    case Reference::Kind::kResponseTarget:
+      if (!m.has_proposal() && !m.has_demand())
+        return Invalid("{}: \"{}\" is a {}, not a proposal or demand", ref.field, ref.id,
+                       MoveKindName(m));
+      break;
+    case Reference::Kind::kAidPledge:
+      if (!m.has_aid() || m.aid().action() != v1::AID_ACTION_PLEDGE)
+        return Invalid("{}: \"{}\" is not an aid pledge", ref.field, ref.id);
+      break;
+    case Reference::Kind::kSupersedes:
+      if (!m.has_proposal())
+        return Invalid("{}: \"{}\" is a {}, not a proposal", ref.field, ref.id, MoveKindName(m));
+      break;
+    case Reference::Kind::kCorrectionTarget:
+      break;
+  }
+  return absl::OkStatus();
+}
+
+std::string_view MoveKindName(const v1::Move& m) {
+  switch (m.kind_case()) {
+    case v1::Move::kStatement:
+      return "statement";
+    case v1::Move::kDemand:
+      return "demand";
+    case v1::Move::kProposal:
+      return "proposal";
+    case v1::Move::kResponse:
+      return "response";
+    case v1::Move::kAgreement:
+      return "agreement";
+    case v1::Move::kConsult:
+      return "consult";
+    case v1::Move::kAid:
+      return "aid";
+    case v1::Move::kConcede:
+      return "concede";
+    case v1::Move::kSanction:
+      return "sanction";
+    case v1::Move::kForum:
+      return "forum";
+    case v1::Move::kConflict:
+      return "conflict";
+    case v1::Move::kCorrection:
+      return "correction";
+    case v1::Move::KIND_NOT_SET:
+      break;
+  }
+  return "move";
+}
+
+}  // namespace demarche::ledger

@@ -1,0 +1,70 @@
+// Validation of names, scenarios and events. Every error is INVALID_ARGUMENT
+// (size limits: RESOURCE_EXHAUSTED) with a message that starts with the field
+// path, e.g. `events[3].move.aid.unit: required when quantity > 0`.
+//
+// Event checks come in two parts: ValidateEvent needs only the event and the
+// scenario (static rules); references to other events (response.target,
+// correction.target, aid.pledge, proposal.supersedes) are listed by
+// ReferencesOf and checked by CheckReference once the ledger has looked the
+// targets up in the branch lineage.
+#pragma once
+
+#include <functional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "demarche/v1/event.pb.h"
+#include "demarche/v1/scenario.pb.h"
+
+namespace demarche::ledger {
+
+using Roster = std::set<std::string, std::less<>>;
+
+// Scenario and branch names: [a-z0-9][a-z0-9._-]{0,63}.
+absl::Status ValidateName(std::string_view name, std::string_view field);
+// Party codes: [A-Z0-9_]{2,16}.
+absl::Status ValidatePartyCode(std::string_view code, std::string_view field);
+// Client ids: 1..128 characters of [A-Za-z0-9._:-].
+absl::Status ValidateEventId(std::string_view id, std::string_view field);
+// Name and roster (at least one party, valid unique codes).
+absl::Status ValidateScenario(const v1::Scenario& scenario);
+
+struct EventRules {
+  std::string_view scenario;  // for messages
+  const Roster* roster = nullptr;
+  std::string_view branch;  // on "main" sources are required, HYPOTHETICAL is not allowed
+  size_t max_event_bytes = 0;
+};
+
+// RESOURCE_EXHAUSTED if the serialized client content exceeds
+// rules.max_event_bytes: `events[2]: 70012 bytes exceed max_event_bytes 65536`.
+absl::Status CheckEventSize(const v1::Event& client_content, std::string_view path,
+                            const EventRules& rules);
+
+// The static rules for one event's client content; `path` names it
+// ("events[3]"). Envelope fields are not looked at.
+absl::Status ValidateEvent(const v1::Event& event, std::string_view path, const EventRules& rules);
+
+struct Reference {
+  enum class Kind { kResponseTarget, kCorrectionTarget, kAidPledge, kSupersedes };
+  Kind kind;
+  std::string field;  // full path, e.g. "events[1].move.response.target"
+  std::string id;     // the referenced client id
+};
+
+// References made by an event (including inside a correction's replacement
+// move), in field order; empty ids are not listed.
+std::vector<Reference> ReferencesOf(const v1::Event& event, std::string_view path);
+
+// `target` is the lineage event the reference resolves to, or nullptr.
+// Checks existence and the target's kind (a response targets a proposal or
+// demand, a pledge reference an aid pledge, supersedes a proposal).
+absl::Status CheckReference(const Reference& ref, const v1::Event* target, std::string_view branch);
+
+// "statement", "proposal", ... for messages.
+std::string_view MoveKindName(const v1::Move& move);
+
+}  // namespace demarche::ledger
