@@ -25,7 +25,8 @@ bool ParseInt(std::string_view s, size_t width, int* out) {
 
 absl::Status ValidateDate(const v1::PartialDate& d, std::string_view field) {
   if (d.year() < 1 || d.year() > 9999)
-    return absl::InvalidArgumentError(fmt::format("{}.year: must be 1..9999, got {}", field, d.year()));
+    return absl::InvalidArgumentError(
+        fmt::format("{}.year: must be 1..9999, got {}", field, d.year()));
   if (d.month() < 0 || d.month() > 12)
     return absl::InvalidArgumentError(
         fmt::format("{}.month: must be 0 (unknown) or 1..12, got {}", field, d.month()));

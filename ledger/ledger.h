@@ -49,9 +49,9 @@ struct AppendResult {
 
 struct VerifyResult {
   bool ok = true;
-  uint64_t checked = 0;       // events whose hash and link matched
-  uint64_t first_bad_seq = 0; // when !ok: the first event that does not match
-  std::string reason;         // when !ok: what does not match
+  uint64_t checked = 0;        // events whose hash and link matched
+  uint64_t first_bad_seq = 0;  // when !ok: the first event that does not match
+  std::string reason;          // when !ok: what does not match
 };
 
 enum class Direction { kForward, kBackward };
@@ -83,8 +83,7 @@ class Ledger {
   // ---- Branches ------------------------------------------------------------
   // Forks `parent` after seq `after_seq` (0 <= after_seq <= parent head),
   // optionally with a date cutoff. O(1): copies no events.
-  virtual absl::StatusOr<v1::Branch> CreateBranch(std::string_view scenario,
-                                                  std::string_view name,
+  virtual absl::StatusOr<v1::Branch> CreateBranch(std::string_view scenario, std::string_view name,
                                                   std::string_view parent, uint64_t after_seq,
                                                   const std::optional<v1::PartialDate>& cutoff,
                                                   std::string_view owner,
@@ -116,9 +115,11 @@ class Ledger {
   // The lineage ordered by (occurred sort key, seq), restricted to events whose
   // occurred sort key lies in [from_key, to_key] (see ledger/date.h) and whose
   // seq <= max_seq (0 = no bound).
-  virtual absl::StatusOr<std::unique_ptr<EventIterator>> ReadByOccurred(
-      std::string_view scenario, std::string_view branch, uint32_t from_key, uint32_t to_key,
-      uint64_t max_seq) = 0;
+  virtual absl::StatusOr<std::unique_ptr<EventIterator>> ReadByOccurred(std::string_view scenario,
+                                                                        std::string_view branch,
+                                                                        uint32_t from_key,
+                                                                        uint32_t to_key,
+                                                                        uint64_t max_seq) = 0;
   // One event of the lineage by seq, or by client id. NOT_FOUND if absent.
   virtual absl::StatusOr<v1::Event> GetEvent(std::string_view scenario, std::string_view branch,
                                              uint64_t seq) = 0;

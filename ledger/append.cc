@@ -1,0 +1,248 @@
+// Append: static validation in the caller's thread, then group commit per
+// branch. Callers queue their request; the first one becomes the leader,
+// takes every queued request, checks each against the head it would land on
+// (idempotency, expected head, references — including events staged earlier
+// in the same group), writes all accepted ones in one WriteBatch with one
+// fsync, publishes the new head and answers each caller. Serial execution
+// order is the queue order, so the result is the same as one-at-a-time
+// appends; only the number of fsyncs shrinks.
+//
+// Idempotency, precisely (per request, against the lineage visible from the
+// branch, cutoffs honoured):
+//  * every id already present with identical client content: the stored
+//    events are returned, replayed = true, nothing is written, expected_head
+//    is not checked (a retry after a lost reply must succeed);
+//  * an id present with different content: ALREADY_EXISTS naming the id and
+//    its seq;
+//  * some ids present (identical content) and some new: ALREADY_EXISTS naming
+//    the first present id. Batches are all or nothing, so such a batch is not
+//    a retry of one; the client should resend only the new events.
+#include <unordered_map>
+
+#include <rocksdb/write_batch.h>
+
+#include <fmt/format.h>
+
+#include "ledger/canonical.h"
+#include "ledger/clock.h"
+#include "ledger/date.h"
+#include "ledger/rocks_ledger.h"
+
+namespace demarche::ledger {
+namespace {
+
+std::string EventPath(size_t i) { return fmt::format("events[{}]", i); }
+
+// Events staged by earlier requests of the current group, by client id.
+using Overlay = std::unordered_map<std::string, const v1::Event*>;
+
+class Stager {
+ public:
+  Stager(const Store& store, const ScenarioState& scenario, const BranchState& branch,
+         std::vector<Segment> segments, rocksdb::WriteBatch* batch)
+      : store_(store),
+        scenario_(scenario),
+        branch_(branch),
+        segments_(std::move(segments)),
+        batch_(batch) {}
+
+  // Checks one request against `head` and, if accepted, adds its events to
+  // the batch and advances `head`.
+  absl::StatusOr<AppendResult> Stage(const AppendRequest& r, keys::Head* head);
+  void Remember(const AppendResult& result) {
+    for (const v1::Event& e : result.events) overlay_[e.id()] = &e;
+  }
+
+ private:
+  // The visible lineage event with this id (staged or stored), if any.
+  absl::StatusOr<std::optional<v1::Event>> Lookup(const std::string& id) const {
+    if (auto it = overlay_.find(id); it != overlay_.end()) return *it->second;
+    auto found = LookupId(store_, scenario_.sid, segments_, id);
+    if (!found.ok()) return found.status();
+    if (!found->has_value()) return std::nullopt;
+    auto event = store_.GetEvent(scenario_.sid, (*found)->segment->bid, (*found)->location.seq);
+    if (!event.ok()) return event.status();
+    if (!event->has_value())
+      return absl::DataLossError(fmt::format(
+          "ids index names seq {} for \"{}\" but no event is stored", (*found)->location.seq, id));
+    return event;
+  }
+
+  const Store& store_;
+  const ScenarioState& scenario_;
+  const BranchState& branch_;
+  const std::vector<Segment> segments_;  // up to the committed head
+  rocksdb::WriteBatch* batch_;
+  Overlay overlay_;
+};
+
+absl::StatusOr<AppendResult> Stager::Stage(const AppendRequest& r, keys::Head* head) {
+  const std::string& branch_name = branch_.record.name();
+  const size_t n = r.content.size();
+
+  // 1. Idempotency.
+  std::vector<v1::Event> existing;
+  size_t first_existing = n;
+  for (size_t i = 0; i < n; ++i) {
+    auto found = Lookup(r.content[i].id());
+    if (!found.ok()) return found.status();
+    if (!found->has_value()) continue;
+    const v1::Event& stored = **found;
+    if (CanonicalBytes(ClientContent(stored)) != CanonicalBytes(r.content[i]))
+      return absl::AlreadyExistsError(
+          fmt::format("{}.id: \"{}\" already exists at seq {} with different content", EventPath(i),
+                      stored.id(), stored.seq()));
+    if (first_existing == n) first_existing = i;
+    existing.push_back(stored);
+  }
+  if (existing.size() == n) {
+    AppendResult result;
+    result.events = std::move(existing);
+    result.replayed = true;
+    result.head_seq = head->seq;
+    return result;
+  }
+  if (!existing.empty())
+    return absl::AlreadyExistsError(fmt::format(
+        "{}.id: \"{}\" already exists at seq {}; a batch must be all new events or an exact "
+        "retry of recorded ones",
+        EventPath(first_existing), r.content[first_existing].id(), existing.front().seq()));
+
+  // 2. Optimistic concurrency.
+  if (r.expected_head != kAnyHead && r.expected_head != head->seq)
+    return absl::FailedPreconditionError(fmt::format(
+        "expected_head {} but branch \"{}\" head is {}", r.expected_head, branch_name, head->seq));
+
+  // 3. References: to the lineage, or to an earlier event of this batch.
+  std::unordered_map<std::string_view, const v1::Event*> batch_ids;
+  for (size_t i = 0; i < n; ++i) {
+    for (const Reference& ref : ReferencesOf(r.content[i], EventPath(i))) {
+      std::optional<v1::Event> target;
+      if (auto it = batch_ids.find(ref.id); it != batch_ids.end()) {
+        target = *it->second;
+      } else {
+        auto found = Lookup(ref.id);
+        if (!found.ok()) return found.status();
+        target = *std::move(found);
+      }
+      if (absl::Status s = CheckReference(ref, target ? &*target : nullptr, branch_name); !s.ok())
+        return s;
+    }
+    batch_ids[r.content[i].id()] = &r.content[i];
+  }
+
+  // 4. Envelopes, chain and writes.
+  AppendResult result;
+  result.events.reserve(n);
+  const google::protobuf::Timestamp now = NowTimestamp();
+  for (const v1::Event& content : r.content) {
+    v1::Event& e = result.events.emplace_back(content);
+    e.set_scenario(scenario_.record.name());
+    e.set_branch(branch_name);
+    e.set_seq(head->seq + 1);
+    *e.mutable_recorded_at() = now;
+    e.set_recorded_by(r.recorded_by);
+    e.set_prev_hash(head->hash);
+    e.set_hash(EventHash(e));
+    const uint32_t sort_key = SortKey(e.occurred());
+    batch_->Put(store_.events, keys::EncodeEventKey({branch_.sid, branch_.bid, e.seq()}),
+                CanonicalBytes(e));
+    batch_->Put(store_.ids, keys::EncodeIdKey(branch_.sid, branch_.bid, e.id()),
+                keys::EncodeIdLocation({e.seq(), sort_key}));
+    batch_->Put(store_.dates, keys::EncodeDateKey({branch_.sid, branch_.bid, sort_key, e.seq()}),
+                rocksdb::Slice());
+    head->seq = e.seq();
+    head->hash = e.hash();
+  }
+  result.head_seq = head->seq;
+  return result;
+}
+
+}  // namespace
+
+absl::StatusOr<AppendResult> RocksLedger::Append(std::string_view scenario, std::string_view branch,
+                                                 const std::vector<v1::Event>& events,
+                                                 uint64_t expected_head,
+                                                 std::string_view recorded_by) {
+  auto r = Resolve(scenario, branch);
+  if (!r.ok()) return r.status();
+  if (events.empty()) return absl::InvalidArgumentError("events: at least one event required");
+  if (events.size() > options_.max_batch_events)
+    return absl::ResourceExhaustedError(fmt::format("events: {} events exceed max_batch_events {}",
+                                                    events.size(), options_.max_batch_events));
+
+  // Static checks need no lock: they run in the caller's thread.
+  const EventRules rules{scenario, &r->scenario->roster, branch, options_.max_event_bytes};
+  AppendRequest req;
+  req.expected_head = expected_head;
+  req.recorded_by = std::string(recorded_by);
+  req.content.reserve(events.size());
+  std::unordered_map<std::string_view, size_t> seen;
+  for (size_t i = 0; i < events.size(); ++i) {
+    const std::string path = EventPath(i);
+    const v1::Event& c = req.content.emplace_back(ClientContent(events[i]));
+    if (absl::Status s = CheckEventSize(c, path, rules); !s.ok()) return s;
+    if (absl::Status s = ValidateEvent(c, path, rules); !s.ok()) return s;
+    auto [it, fresh] = seen.emplace(c.id(), i);
+    if (!fresh)
+      return absl::InvalidArgumentError(
+          fmt::format("{}.id: \"{}\" repeats events[{}].id", path, c.id(), it->second));
+  }
+
+  BranchState& b = *r->branch;
+  std::unique_lock lock(b.queue_mu);
+  b.queue.push_back(&req);
+  if (!b.leader_active) {
+    b.leader_active = true;
+    req.leader = true;
+  }
+  b.queue_cv.wait(lock, [&] { return req.done || req.leader; });
+  if (req.done) return std::move(req.result);
+
+  // Leader: commit everything queued so far (our own request included).
+  std::vector<AppendRequest*> group(b.queue.begin(), b.queue.end());
+  b.queue.clear();
+  lock.unlock();
+  CommitGroup(*r->scenario, b, group);
+  lock.lock();
+  for (AppendRequest* g : group) g->done = true;
+  if (!b.queue.empty())
+    b.queue.front()->leader = true;
+  else
+    b.leader_active = false;
+  lock.unlock();
+  b.queue_cv.notify_all();
+  return std::move(req.result);
+}
+
+void RocksLedger::CommitGroup(const ScenarioState& scenario, BranchState& branch,
+                              const std::vector<AppendRequest*>& group) {
+  keys::Head head = branch.Head();
+  rocksdb::WriteBatch batch;
+  Stager stager(*store_, scenario, branch, Lineage(branch, head.seq), &batch);
+  std::vector<AppendRequest*> written;
+  for (AppendRequest* r : group) {
+    r->result = stager.Stage(*r, &head);
+    if (!r->result.ok()) continue;
+    stager.Remember(*r->result);
+    if (!r->result->replayed) written.push_back(r);
+  }
+  if (written.empty()) return;
+
+  batch.Put(store_->branches, keys::BranchHeadKey(branch.sid, branch.bid), keys::EncodeHead(head));
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync;
+  if (absl::Status s = FromRocks(store_->db->Write(wo, &batch), "appending"); !s.ok()) {
+    // Replays may have matched events of this group: fail every request.
+    for (AppendRequest* r : group)
+      if (r->result.ok()) r->result = s;
+    return;
+  }
+  {
+    std::lock_guard lock(branch.head_mu);
+    branch.head = head;
+  }
+  branch.head_cv.notify_all();
+}
+
+}  // namespace demarche::ledger

@@ -1,0 +1,272 @@
+// Streaming reads over a branch lineage: by seq (forwards or backwards) and by
+// occurred date (a merge of the segments' date indexes). Each iterator holds
+// one RocksDB iterator at a time per segment and never buffers the branch.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "ledger/date.h"
+#include "ledger/rocks_ledger.h"
+
+namespace demarche::ledger {
+namespace {
+
+std::string_view View(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
+
+// A RocksDB iterator confined to [lower, upper) (the bounds must outlive it).
+struct BoundedIter {
+  std::string lower, upper;
+  rocksdb::Slice lower_slice, upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it;
+
+  BoundedIter(const Store& store, rocksdb::ColumnFamilyHandle* cf, std::string lo, std::string up)
+      : lower(std::move(lo)), upper(std::move(up)), lower_slice(lower), upper_slice(upper) {
+    rocksdb::ReadOptions ro;
+    ro.iterate_lower_bound = &lower_slice;
+    ro.iterate_upper_bound = &upper_slice;
+    it.reset(store.db->NewIterator(ro, cf));
+  }
+};
+
+// Events by seq. Segments are visited in the read direction; events hidden by
+// a cutoff are skipped.
+class SeqIterator final : public EventIterator {
+ public:
+  SeqIterator(std::shared_ptr<const Store> store, uint32_t sid, std::vector<Segment> segments,
+              Direction direction)
+      : store_(std::move(store)), sid_(sid), segments_(std::move(segments)), dir_(direction) {
+    if (dir_ == Direction::kBackward) std::reverse(segments_.begin(), segments_.end());
+    OpenSegment();
+    Settle();
+  }
+
+  bool Valid() const override { return valid_; }
+  const v1::Event& event() const override { return event_; }
+  absl::Status status() const override { return status_; }
+  void Next() override {
+    if (!valid_) return;
+    Step();
+    Settle();
+  }
+
+ private:
+  void OpenSegment() {
+    iter_.reset();
+    if (next_segment_ >= segments_.size()) return;
+    const Segment& s = segments_[next_segment_++];
+    cutoff_ = s.cutoff_key;
+    iter_ = std::make_unique<BoundedIter>(*store_, store_->events,
+                                          keys::EncodeEventKey({sid_, s.bid, s.lo}),
+                                          keys::EncodeEventKey({sid_, s.bid, s.hi + 1}));
+    if (dir_ == Direction::kForward)
+      iter_->it->SeekToFirst();
+    else
+      iter_->it->SeekToLast();
+  }
+
+  void Step() {
+    if (dir_ == Direction::kForward)
+      iter_->it->Next();
+    else
+      iter_->it->Prev();
+  }
+
+  // Moves to the next visible event at or after the current position.
+  void Settle() {
+    valid_ = false;
+    while (iter_) {
+      rocksdb::Iterator& it = *iter_->it;
+      if (!it.Valid()) {
+        if (!it.status().ok()) {
+          status_ = FromRocks(it.status(), "reading events");
+          return;
+        }
+        OpenSegment();
+        continue;
+      }
+      if (!event_.ParseFromArray(it.value().data(), static_cast<int>(it.value().size()))) {
+        auto key = keys::DecodeEventKey(View(it.key()));
+        status_ = absl::DataLossError(
+            fmt::format("stored event at seq {} does not parse", key ? key->seq : 0));
+        return;
+      }
+      if (SortKey(event_.occurred()) <= cutoff_) {
+        valid_ = true;
+        return;
+      }
+      Step();
+    }
+  }
+
+  std::shared_ptr<const Store> store_;
+  uint32_t sid_;
+  std::vector<Segment> segments_;
+  Direction dir_;
+  size_t next_segment_ = 0;
+  std::unique_ptr<BoundedIter> iter_;
+  uint32_t cutoff_ = UINT32_MAX;
+  v1::Event event_;
+  bool valid_ = false;
+  absl::Status status_;
+};
+
+// Events by (occurred sort key, seq): a k-way merge over one date-index
+// cursor per lineage segment (few: one per ancestor), then a point read.
+class OccurredIterator final : public EventIterator {
+ public:
+  OccurredIterator(std::shared_ptr<const Store> store, uint32_t sid,
+                   const std::vector<Segment>& segments, uint32_t from_key, uint32_t to_key)
+      : store_(std::move(store)), sid_(sid) {
+    for (const Segment& s : segments) {
+      const uint32_t upto = std::min(to_key, s.cutoff_key);
+      if (upto < from_key) continue;
+      Cursor c{s.lo,
+               s.hi,
+               std::make_unique<BoundedIter>(
+                   *store_, store_->dates, keys::EncodeDateKey({sid, s.bid, from_key, 0}),
+                   keys::EncodeDateKey({sid, s.bid, upto, UINT64_MAX}) + '\0'),
+               {}};
+      c.iter->it->SeekToFirst();
+      cursors_.push_back(std::move(c));
+    }
+    for (Cursor& c : cursors_) Advance(c);
+    Emit();
+  }
+
+  bool Valid() const override { return valid_; }
+  const v1::Event& event() const override { return event_; }
+  absl::Status status() const override { return status_; }
+  void Next() override {
+    if (!valid_) return;
+    Cursor& c = cursors_[current_];
+    c.iter->it->Next();
+    Advance(c);
+    Emit();
+  }
+
+ private:
+  struct Cursor {
+    uint64_t lo, hi;
+    std::unique_ptr<BoundedIter> iter;
+    std::optional<keys::DateKey> key;  // current in-range entry, or none
+  };
+
+  // Positions `c` on its next entry whose seq lies in the segment.
+  void Advance(Cursor& c) {
+    c.key.reset();
+    rocksdb::Iterator& it = *c.iter->it;
+    for (; it.Valid(); it.Next()) {
+      auto k = keys::DecodeDateKey(View(it.key()));
+      if (!k) {
+        status_ = absl::DataLossError("malformed date index key");
+        return;
+      }
+      if (k->seq >= c.lo && k->seq <= c.hi) {
+        c.key = *k;
+        return;
+      }
+    }
+    if (!it.status().ok()) status_ = FromRocks(it.status(), "reading date index");
+  }
+
+  void Emit() {
+    valid_ = false;
+    if (!status_.ok()) return;
+    const Cursor* best = nullptr;
+    for (size_t i = 0; i < cursors_.size(); ++i) {
+      const Cursor& c = cursors_[i];
+      if (!c.key) continue;
+      if (!best ||
+          std::tie(c.key->sort_key, c.key->seq) < std::tie(best->key->sort_key, best->key->seq)) {
+        best = &c;
+        current_ = i;
+      }
+    }
+    if (!best) return;
+    auto e = store_->GetEvent(sid_, best->key->bid, best->key->seq);
+    if (!e.ok()) {
+      status_ = e.status();
+      return;
+    }
+    if (!e->has_value()) {
+      status_ = absl::DataLossError(
+          fmt::format("date index names seq {} but no event is stored", best->key->seq));
+      return;
+    }
+    event_ = **std::move(e);
+    valid_ = true;
+  }
+
+  std::shared_ptr<const Store> store_;
+  uint32_t sid_;
+  std::vector<Cursor> cursors_;
+  size_t current_ = 0;
+  v1::Event event_;
+  bool valid_ = false;
+  absl::Status status_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<EventIterator>> RocksLedger::Read(std::string_view scenario,
+                                                                 std::string_view branch,
+                                                                 const ReadOptions& options) {
+  auto r = Resolve(scenario, branch);
+  if (!r.ok()) return r.status();
+  uint64_t hi = r->branch->Head().seq;
+  if (options.max_seq) hi = std::min(hi, options.max_seq);
+  uint64_t lo = 1;
+  if (options.from_seq) {
+    if (options.direction == Direction::kForward)
+      lo = options.from_seq;
+    else
+      hi = std::min(hi, options.from_seq);
+  }
+  std::vector<Segment> segments = Lineage(*r->branch, hi);
+  // Trim to [lo, hi]; Lineage already stops at hi.
+  std::erase_if(segments, [&](const Segment& s) { return s.hi < lo; });
+  for (Segment& s : segments) s.lo = std::max(s.lo, lo);
+  return std::unique_ptr<EventIterator>(
+      new SeqIterator(store_, r->branch->sid, std::move(segments), options.direction));
+}
+
+absl::StatusOr<std::unique_ptr<EventIterator>> RocksLedger::ReadByOccurred(
+    std::string_view scenario, std::string_view branch, uint32_t from_key, uint32_t to_key,
+    uint64_t max_seq) {
+  auto r = Resolve(scenario, branch);
+  if (!r.ok()) return r.status();
+  uint64_t hi = r->branch->Head().seq;
+  if (max_seq) hi = std::min(hi, max_seq);
+  return std::unique_ptr<EventIterator>(
+      new OccurredIterator(store_, r->branch->sid, Lineage(*r->branch, hi), from_key, to_key));
+}
+
+absl::StatusOr<v1::Event> RocksLedger::GetEvent(std::string_view scenario, std::string_view branch,
+                                                uint64_t seq) {
+  auto r = Resolve(scenario, branch);
+  if (!r.ok()) return r.status();
+  auto e = EventAtSeq(*store_, r->branch->sid, Lineage(*r->branch, r->branch->Head().seq), seq);
+  if (!e.ok()) return e.status();
+  if (!e->has_value())
+    return absl::NotFoundError(fmt::format("no event at seq {} in branch \"{}\" of scenario \"{}\"",
+                                           seq, branch, scenario));
+  return **std::move(e);
+}
+
+absl::StatusOr<v1::Event> RocksLedger::FindEvent(std::string_view scenario, std::string_view branch,
+                                                 std::string_view id) {
+  auto r = Resolve(scenario, branch);
+  if (!r.ok()) return r.status();
+  const std::vector<Segment> segments = Lineage(*r->branch, r->branch->Head().seq);
+  auto found = LookupId(*store_, r->branch->sid, segments, id);
+  if (!found.ok()) return found.status();
+  if (found->has_value()) {
+    auto e = store_->GetEvent(r->branch->sid, (*found)->segment->bid, (*found)->location.seq);
+    if (!e.ok()) return e.status();
+    if (e->has_value()) return **std::move(e);
+  }
+  return absl::NotFoundError(
+      fmt::format("no event \"{}\" in branch \"{}\" of scenario \"{}\"", id, branch, scenario));
+}
+
+}  // namespace demarche::ledger

@@ -1,0 +1,109 @@
+// The RocksDB implementation of Ledger. Its methods are spread over
+// ledger.cc (open, catalog, scenarios, branches, snapshots, waits),
+// append.cc (validation, idempotency, group commit), read.cc (iterators,
+// lookups) and verify.cc (the hash-chain audit).
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "ledger/catalog.h"
+#include "ledger/ledger.h"
+#include "ledger/store.h"
+
+namespace demarche::ledger {
+
+// One Append call waiting in a branch's group-commit queue.
+struct AppendRequest {
+  std::vector<v1::Event> content;  // client content, statically validated
+  uint64_t expected_head = kAnyHead;
+  std::string recorded_by;
+  absl::StatusOr<AppendResult> result = absl::UnknownError("append not processed");
+  bool done = false;    // result is final (guarded by the branch's queue_mu)
+  bool leader = false;  // this caller must commit the next group
+};
+
+class RocksLedger final : public Ledger {
+ public:
+  RocksLedger(std::shared_ptr<Store> store, const Options& options)
+      : store_(std::move(store)), options_(options) {}
+  absl::Status LoadCatalog();
+
+  absl::StatusOr<v1::Scenario> CreateScenario(const v1::Scenario& scenario,
+                                              std::string_view created_by) override;
+  absl::StatusOr<v1::Scenario> GetScenario(std::string_view name) override;
+  absl::StatusOr<std::vector<v1::Scenario>> ListScenarios() override;
+
+  absl::StatusOr<v1::Branch> CreateBranch(std::string_view scenario, std::string_view name,
+                                          std::string_view parent, uint64_t after_seq,
+                                          const std::optional<v1::PartialDate>& cutoff,
+                                          std::string_view owner,
+                                          std::string_view description) override;
+  absl::StatusOr<v1::Branch> GetBranch(std::string_view scenario, std::string_view name) override;
+  absl::StatusOr<std::vector<v1::Branch>> ListBranches(std::string_view scenario) override;
+
+  absl::StatusOr<AppendResult> Append(std::string_view scenario, std::string_view branch,
+                                      const std::vector<v1::Event>& events, uint64_t expected_head,
+                                      std::string_view recorded_by) override;
+
+  absl::StatusOr<std::unique_ptr<EventIterator>> Read(std::string_view scenario,
+                                                      std::string_view branch,
+                                                      const ReadOptions& options) override;
+  absl::StatusOr<std::unique_ptr<EventIterator>> ReadByOccurred(std::string_view scenario,
+                                                                std::string_view branch,
+                                                                uint32_t from_key, uint32_t to_key,
+                                                                uint64_t max_seq) override;
+  absl::StatusOr<v1::Event> GetEvent(std::string_view scenario, std::string_view branch,
+                                     uint64_t seq) override;
+  absl::StatusOr<v1::Event> FindEvent(std::string_view scenario, std::string_view branch,
+                                      std::string_view id) override;
+  absl::StatusOr<uint64_t> WaitForHead(std::string_view scenario, std::string_view branch,
+                                       uint64_t known_head, int64_t timeout_ms) override;
+
+  absl::StatusOr<VerifyResult> Verify(std::string_view scenario, std::string_view branch) override;
+
+  absl::Status PutSnapshot(std::string_view scenario, std::string_view branch, std::string_view key,
+                           std::string_view value) override;
+  absl::StatusOr<std::optional<std::pair<std::string, std::string>>> SeekSnapshot(
+      std::string_view scenario, std::string_view branch, std::string_view key) override;
+  absl::Status DeleteSnapshots(std::string_view scenario, std::string_view branch,
+                               std::string_view from_key) override;
+
+  void Shutdown() override;
+
+  // The raw database, for tests that tamper with stored bytes in place.
+  Store& store_for_testing() { return *store_; }
+
+ private:
+  struct Resolved {
+    std::shared_ptr<ScenarioState> scenario;
+    std::shared_ptr<BranchState> branch;
+  };
+  absl::StatusOr<std::shared_ptr<ScenarioState>> FindScenario(std::string_view name) const;
+  absl::StatusOr<Resolved> Resolve(std::string_view scenario, std::string_view branch) const;
+  v1::Branch BranchView(const BranchState& b) const;
+  rocksdb::WriteOptions WriteOpts() const;
+
+  // append.cc
+  void CommitGroup(const ScenarioState& scenario, BranchState& branch,
+                   const std::vector<AppendRequest*>& group);
+
+  std::shared_ptr<Store> store_;
+  const Options options_;
+  std::atomic<bool> shutdown_{false};
+
+  // Creations (scenarios, branches) are serialized so the name checks and
+  // id allocation need no catalog lock while writing.
+  std::mutex create_mu_;
+  mutable std::shared_mutex catalog_mu_;  // guards the maps below
+  std::map<std::string, std::shared_ptr<ScenarioState>, std::less<>> scenarios_;
+  uint32_t next_sid_ = 1;
+};
+
+}  // namespace demarche::ledger

@@ -1,0 +1,101 @@
+#include "ledger/store.h"
+
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+
+#include <fmt/format.h>
+
+#include "ledger/keys.h"
+
+namespace demarche::ledger {
+
+absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  const std::string msg = fmt::format("{}: {}", what, s.ToString());
+  if (s.IsNotFound()) return absl::NotFoundError(msg);
+  if (s.IsCorruption()) return absl::DataLossError(msg);
+  if (s.IsInvalidArgument()) return absl::InvalidArgumentError(msg);
+  if (s.IsBusy() || s.IsTimedOut() || s.IsTryAgain()) return absl::UnavailableError(msg);
+  return absl::InternalError(msg);
+}
+
+Store::~Store() {
+  if (!db) return;
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+  db->Close().PermitUncheckedError();
+}
+
+absl::StatusOr<std::shared_ptr<Store>> Store::Open(const std::string& path,
+                                                   const Options& options) {
+  rocksdb::Options db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+
+  // Point lookups (events by seq, ids, names) dominate appends: bloom filters
+  // let misses skip SST files.
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  rocksdb::ColumnFamilyOptions cf_options(db_options);
+  cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
+  for (const char* name : kColumnFamilies) descriptors.emplace_back(name, cf_options);
+
+  auto store = std::make_shared<Store>();
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s =
+      rocksdb::DB::Open(rocksdb::DBOptions(db_options), path, descriptors, &store->handles, &raw);
+  if (!s.ok()) return FromRocks(s, fmt::format("opening ledger at {}", path));
+  store->db.reset(raw);
+  store->events = store->handles[1];
+  store->branches = store->handles[2];
+  store->scenarios = store->handles[3];
+  store->ids = store->handles[4];
+  store->dates = store->handles[5];
+  store->snapshots = store->handles[6];
+  store->meta = store->handles[7];
+
+  // Schema version: written on first open, checked afterwards.
+  auto version = store->Get(store->meta, keys::kSchemaVersionKey);
+  if (!version.ok()) return version.status();
+  if (!version->has_value()) {
+    s = store->db->Put(
+        rocksdb::WriteOptions(), store->meta,
+        rocksdb::Slice(keys::kSchemaVersionKey.data(), keys::kSchemaVersionKey.size()),
+        keys::EncodeU32(keys::kSchemaVersion));
+    if (!s.ok()) return FromRocks(s, "writing schema version");
+  } else {
+    auto v = keys::DecodeU32(**version);
+    if (!v || *v != keys::kSchemaVersion)
+      return absl::FailedPreconditionError(
+          fmt::format("ledger at {} has schema version {}; this build reads version {}", path,
+                      v ? std::to_string(*v) : "(unreadable)", keys::kSchemaVersion));
+  }
+  return store;
+}
+
+absl::StatusOr<std::optional<std::string>> Store::Get(rocksdb::ColumnFamilyHandle* cf,
+                                                      std::string_view key) const {
+  std::string value;
+  rocksdb::Status s =
+      db->Get(rocksdb::ReadOptions(), cf, rocksdb::Slice(key.data(), key.size()), &value);
+  if (s.IsNotFound()) return std::nullopt;
+  if (!s.ok()) return FromRocks(s, "reading");
+  return value;
+}
+
+absl::StatusOr<std::optional<v1::Event>> Store::GetEvent(uint32_t sid, uint32_t bid,
+                                                         uint64_t seq) const {
+  auto value = Get(events, keys::EncodeEventKey({sid, bid, seq}));
+  if (!value.ok()) return value.status();
+  if (!value->has_value()) return std::nullopt;
+  v1::Event event;
+  if (!event.ParseFromString(**value))
+    return absl::DataLossError(fmt::format("stored event at seq {} does not parse", seq));
+  return event;
+}
+
+}  // namespace demarche::ledger

@@ -1,0 +1,55 @@
+// The RocksDB handle with the ledger's column families (layout: keys.h).
+// Shared (shared_ptr) by the ledger and its open iterators, so an iterator
+// keeps the database open until it is destroyed.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <rocksdb/db.h>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "demarche/v1/event.pb.h"
+#include "ledger/ledger.h"
+
+namespace demarche::ledger {
+
+// Column family names, in the order Store::handles holds them.
+inline constexpr const char* kColumnFamilies[] = {"events", "branches",  "scenarios", "ids",
+                                                  "dates",  "snapshots", "meta"};
+
+struct Store {
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;  // default first, then kColumnFamilies
+  rocksdb::ColumnFamilyHandle* events = nullptr;
+  rocksdb::ColumnFamilyHandle* branches = nullptr;
+  rocksdb::ColumnFamilyHandle* scenarios = nullptr;
+  rocksdb::ColumnFamilyHandle* ids = nullptr;
+  rocksdb::ColumnFamilyHandle* dates = nullptr;
+  rocksdb::ColumnFamilyHandle* snapshots = nullptr;
+  rocksdb::ColumnFamilyHandle* meta = nullptr;
+
+  Store() = default;
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+  ~Store();
+
+  static absl::StatusOr<std::shared_ptr<Store>> Open(const std::string& path,
+                                                     const Options& options);
+
+  // Point read; nullopt if the key is absent.
+  absl::StatusOr<std::optional<std::string>> Get(rocksdb::ColumnFamilyHandle* cf,
+                                                 std::string_view key) const;
+  // The stored event at (sid, bid, seq); nullopt if absent. DATA_LOSS if the
+  // bytes do not parse.
+  absl::StatusOr<std::optional<v1::Event>> GetEvent(uint32_t sid, uint32_t bid, uint64_t seq) const;
+};
+
+// RocksDB status -> absl status, prefixed with what was being done.
+absl::Status FromRocks(const rocksdb::Status& s, std::string_view what);
+
+}  // namespace demarche::ledger
