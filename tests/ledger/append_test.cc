@@ -1,0 +1,245 @@
+// Appending: ordering, envelopes, all-or-nothing batches, idempotency,
+// optimistic concurrency and concurrent appenders.
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "ledger/canonical.h"
+#include "ledger_test_util.h"
+
+namespace demarche::ledger {
+namespace {
+
+using ltest::LedgerTest;
+using ltest::Statement;
+using ltest::Statements;
+
+TEST_F(LedgerTest, AppendsAssignGaplessSeqsInBatchOrder) {
+  auto first = AppendOk("main", Statements("a", 3));
+  EXPECT_EQ(ltest::Seqs(first.events), (std::vector<uint64_t>{1, 2, 3}));
+  EXPECT_EQ(first.head_seq, 3u);
+  EXPECT_FALSE(first.replayed);
+  auto second = AppendOk("main", Statements("b", 2));
+  EXPECT_EQ(ltest::Seqs(second.events), (std::vector<uint64_t>{4, 5}));
+  const auto all = ltest::ReadAll(*ledger_, "s", "main");
+  EXPECT_EQ(ltest::Seqs(all), (std::vector<uint64_t>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(ltest::Ids(all), (std::vector<std::string>{"a0", "a1", "a2", "b0", "b1"}));
+  EXPECT_EQ(Head("main"), 5u);
+}
+
+TEST_F(LedgerTest, TheLedgerAssignsTheEnvelopeAndIgnoresClientValues) {
+  v1::Event e = Statement("x");
+  e.set_scenario("forged");
+  e.set_branch("forged");
+  e.set_seq(99);
+  e.set_recorded_by("forged");
+  e.set_hash("forged");
+  e.set_prev_hash("forged");
+  e.mutable_recorded_at()->set_seconds(1);
+  auto r = AppendOk("main", {e, Statement("y")});
+  ASSERT_EQ(r.events.size(), 2u);
+  const v1::Event& a = r.events[0];
+  EXPECT_EQ(a.scenario(), "s");
+  EXPECT_EQ(a.branch(), "main");
+  EXPECT_EQ(a.seq(), 1u);
+  EXPECT_EQ(a.recorded_by(), "tester");
+  EXPECT_GT(a.recorded_at().seconds(), 1600000000);
+  EXPECT_EQ(a.prev_hash(), ZeroHash());
+  EXPECT_EQ(a.hash(), EventHash(a));
+  EXPECT_EQ(r.events[1].prev_hash(), a.hash());
+  // What is stored is what was returned.
+  auto stored = ledger_->GetEvent("s", "main", 1);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(CanonicalBytes(*stored), CanonicalBytes(a));
+  EXPECT_EQ(ledger_->GetBranch("s", "main")->head_hash(), r.events[1].hash());
+}
+
+TEST_F(LedgerTest, ABatchWithOneBadEventWritesNothing) {
+  AppendOk("main", Statements("ok", 2));
+  auto batch = Statements("new", 5);
+  batch[3].clear_actor();
+  auto r = ledger_->Append("s", "main", batch, kAnyHead, "tester");
+  ASSERT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().message(), "events[3].actor: at least one party required");
+  EXPECT_EQ(Head("main"), 2u);
+  EXPECT_EQ(ltest::ReadAll(*ledger_, "s", "main").size(), 2u);
+  EXPECT_EQ(ledger_->FindEvent("s", "main", "new0").status().code(), absl::StatusCode::kNotFound);
+  // A bad reference late in the batch fails it as a whole too.
+  batch = Statements("new", 5);
+  batch[4].mutable_move()->mutable_response()->set_target("nowhere");
+  batch[4].mutable_move()->mutable_response()->set_kind(v1::RESPONSE_KIND_ACCEPT);
+  r = ledger_->Append("s", "main", batch, kAnyHead, "tester");
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Head("main"), 2u);
+  EXPECT_TRUE(ledger_->Verify("s", "main")->ok);
+  // The same batch, fixed, then lands at 3..7.
+  EXPECT_EQ(AppendOk("main", Statements("new", 5)).head_seq, 7u);
+}
+
+TEST_F(LedgerTest, AnIdempotentRetryReturnsTheOriginalAndWritesNothing) {
+  AppendOk("main", Statements("pre", 1));
+  const auto batch = Statements("r", 3);
+  auto first = AppendOk("main", batch, 1);
+  AppendOk("main", Statements("post", 1));
+  // The retry carries the stale expected head of the original call: still OK.
+  auto retry = ledger_->Append("s", "main", batch, 1, "someone-else");
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_TRUE(retry->replayed);
+  ASSERT_EQ(retry->events.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(CanonicalBytes(retry->events[i]), CanonicalBytes(first.events[i]));
+    EXPECT_EQ(retry->events[i].recorded_by(), "tester");
+  }
+  EXPECT_EQ(retry->head_seq, 5u);
+  EXPECT_EQ(Head("main"), 5u);
+  EXPECT_EQ(ltest::ReadAll(*ledger_, "s", "main").size(), 5u);
+}
+
+TEST_F(LedgerTest, AnExistingIdWithOtherContentIsAlreadyExists) {
+  AppendOk("main", Statements("a", 3));
+  v1::Event changed = Statement("a1");
+  changed.set_summary("something else");
+  auto r = ledger_->Append("s", "main", {Statement("fresh"), changed}, kAnyHead, "t");
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(r.status().message(),
+            "events[1].id: \"a1\" already exists at seq 2 with different content");
+  EXPECT_EQ(Head("main"), 3u);
+}
+
+TEST_F(LedgerTest, ABatchMixingRecordedAndNewEventsIsRejected) {
+  AppendOk("main", Statements("a", 2));
+  auto r = ledger_->Append("s", "main", {Statement("new"), Statement("a1")}, kAnyHead, "t");
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(r.status().message(),
+            "events[1].id: \"a1\" already exists at seq 2; a batch must be all new events or "
+            "an exact retry of recorded ones");
+  EXPECT_EQ(Head("main"), 2u);
+}
+
+TEST_F(LedgerTest, RepeatedIdsInOneBatchAreRejected) {
+  auto r =
+      ledger_->Append("s", "main", {Statement("a"), Statement("b"), Statement("a")}, kAnyHead, "t");
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().message(), "events[2].id: \"a\" repeats events[0].id");
+}
+
+TEST_F(LedgerTest, ExpectedHeadMismatchNamesTheCurrentHead) {
+  AppendOk("main", Statements("a", 9));
+  auto r = ledger_->Append("s", "main", {Statement("x")}, 7, "t");
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(r.status().message(), "expected_head 7 but branch \"main\" head is 9");
+  EXPECT_EQ(Head("main"), 9u);
+  EXPECT_EQ(AppendOk("main", {Statement("x")}, 9).head_seq, 10u);
+  // An empty branch has head 0.
+  ASSERT_TRUE(ledger_->CreateScenario(ltest::SixParty("empty"), "c").ok());
+  EXPECT_EQ(ledger_->Append("empty", "main", {Statement("x")}, 1, "t").status().message(),
+            "expected_head 1 but branch \"main\" head is 0");
+  EXPECT_TRUE(ledger_->Append("empty", "main", {Statement("x")}, 0, "t").ok());
+}
+
+TEST_F(LedgerTest, BatchLimitsAndEmptyBatches) {
+  Options o = ltest::FastOptions();
+  o.max_batch_events = 3;
+  o.max_event_bytes = 400;
+  Reopen(o);
+  auto r = ledger_->Append("s", "main", {}, kAnyHead, "t");
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().message(), "events: at least one event required");
+  r = ledger_->Append("s", "main", Statements("a", 4), kAnyHead, "t");
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(r.status().message(), "events: 4 events exceed max_batch_events 3");
+  EXPECT_TRUE(ledger_->Append("s", "main", Statements("a", 3), kAnyHead, "t").ok());
+  auto big = Statements("b", 2);
+  big[1].set_summary(std::string(500, 'x'));
+  r = ledger_->Append("s", "main", big, kAnyHead, "t");
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(r.status().message()), ::testing::StartsWith("events[1]: "));
+  EXPECT_THAT(std::string(r.status().message()),
+              ::testing::HasSubstr("bytes exceed max_event_bytes 400"))
+      << r.status();
+  EXPECT_EQ(Head("main"), 3u);
+}
+
+TEST_F(LedgerTest, UnknownScenarioOrBranchIsNotFound) {
+  auto r = ledger_->Append("nope", "main", {Statement("a")}, kAnyHead, "t");
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(r.status().message(), "scenario \"nope\" not found");
+  r = ledger_->Append("s", "nope", {Statement("a")}, kAnyHead, "t");
+  EXPECT_EQ(r.status().message(), "branch \"nope\" not found in scenario \"s\"");
+}
+
+// 8 threads x 200 attempts, each appending at the head it last saw: exactly
+// one winner per head, and the chain afterwards is gapless and verifies.
+TEST_F(LedgerTest, ExpectedHeadRaceHasExactlyOneWinnerPerHead) {
+  constexpr int kThreads = 8, kAttempts = 200;
+  std::mutex mu;
+  std::map<uint64_t, int> winners;  // head the append landed on -> count
+  std::atomic<int> losses{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kAttempts; ++i) {
+        const uint64_t seen = ledger_->GetBranch("s", "main")->head_seq();
+        auto r = ledger_->Append(
+            "s", "main", {Statement("t" + std::to_string(t) + "-" + std::to_string(i))}, seen, "t");
+        if (r.ok()) {
+          ASSERT_EQ(r->events[0].seq(), seen + 1);
+          std::lock_guard lock(mu);
+          ++winners[seen + 1];
+        } else {
+          ASSERT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition) << r.status();
+          ++losses;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  const uint64_t head = Head("main");
+  ASSERT_EQ(winners.size(), head);
+  for (const auto& [seq, count] : winners) EXPECT_EQ(count, 1) << "seq " << seq;
+  EXPECT_EQ(head + losses.load(), uint64_t{kThreads * kAttempts});
+  EXPECT_EQ(ltest::Seqs(ltest::ReadAll(*ledger_, "s", "main")).size(), head);
+  auto v = ledger_->Verify("s", "main");
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->ok) << v->reason;
+  EXPECT_EQ(v->checked, head);
+}
+
+// Many appenders with kAnyHead (grouped commits under the hood) and retries of
+// each other's batches: every batch lands once, contiguously, in a chain that
+// verifies.
+TEST_F(LedgerTest, ConcurrentAppendersAndRetriesLandEachBatchOnce) {
+  Reopen([] {
+    Options o = ltest::FastOptions();
+    o.sync = true;  // exercise one fsync per group
+    return o;
+  }());
+  constexpr int kThreads = 8, kBatches = 25;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kBatches; ++i) {
+        // Pairs of threads share batch ids, so one of each pair is a retry.
+        const auto batch =
+            Statements("b" + std::to_string(t / 2) + "-" + std::to_string(i) + "-", 3);
+        auto r = ledger_->Append("s", "main", batch, kAnyHead, "t");
+        ASSERT_TRUE(r.ok()) << r.status();
+        ASSERT_EQ(r->events.size(), 3u);
+        EXPECT_EQ(r->events[1].seq(), r->events[0].seq() + 1);
+        EXPECT_EQ(r->events[2].seq(), r->events[0].seq() + 2);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(Head("main"), uint64_t{kThreads / 2 * kBatches * 3});
+  auto v = ledger_->Verify("s", "main");
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->ok) << v->reason;
+}
+
+}  // namespace
+}  // namespace demarche::ledger

@@ -1,0 +1,133 @@
+// Reading: by seq in both directions with bounds, by occurred date over a
+// lineage, single events, and waiting for a new head.
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "ledger_test_util.h"
+
+namespace demarche::ledger {
+namespace {
+
+using ltest::Ids;
+using ltest::LedgerTest;
+using ltest::ReadAll;
+using ltest::Seqs;
+using ltest::Statement;
+using Strings = std::vector<std::string>;
+using U64s = std::vector<uint64_t>;
+
+std::vector<v1::Event> ByOccurred(Ledger& l, const std::string& branch, const char* from,
+                                  const char* to, uint64_t max_seq = 0) {
+  const uint32_t from_key = from ? SortKey(ltest::Date(from)) : kMinDateKey;
+  const uint32_t to_key = to ? LastDayKey(ltest::Date(to)) : kMaxDateKey;
+  auto it = l.ReadByOccurred("s", branch, from_key, to_key, max_seq);
+  EXPECT_TRUE(it.ok()) << it.status();
+  std::vector<v1::Event> out;
+  if (!it.ok()) return out;
+  for (; (*it)->Valid(); (*it)->Next()) out.push_back((*it)->event());
+  EXPECT_TRUE((*it)->status().ok()) << (*it)->status();
+  return out;
+}
+
+TEST_F(LedgerTest, ReadsForwardAndBackwardWithSeqBounds) {
+  AppendOk("main", ltest::Statements("a", 10));
+  auto read = [&](Direction d, uint64_t from, uint64_t max) {
+    ReadOptions o;
+    o.direction = d;
+    o.from_seq = from;
+    o.max_seq = max;
+    return Seqs(ReadAll(*ledger_, "s", "main", o));
+  };
+  const auto F = Direction::kForward, B = Direction::kBackward;
+  EXPECT_EQ(read(F, 0, 0), (U64s{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));
+  EXPECT_EQ(read(F, 8, 0), (U64s{8, 9, 10}));
+  EXPECT_EQ(read(F, 3, 5), (U64s{3, 4, 5}));
+  EXPECT_EQ(read(F, 11, 0), (U64s{}));
+  EXPECT_EQ(read(F, 6, 5), (U64s{}));
+  EXPECT_EQ(read(B, 0, 0), (U64s{10, 9, 8, 7, 6, 5, 4, 3, 2, 1}));
+  EXPECT_EQ(read(B, 3, 0), (U64s{3, 2, 1}));
+  EXPECT_EQ(read(B, 0, 4), (U64s{4, 3, 2, 1}));
+  EXPECT_EQ(read(B, 50, 0).size(), 10u);
+  EXPECT_EQ(ledger_->Read("s", "nope", {}).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(LedgerTest, ReadByOccurredOrdersByDateThenSeqOverTheLineage) {
+  AppendOk("main", {Statement("d2", "2003-12-09"), Statement("d1", "2003-08-27"),
+                    Statement("m12", "2003-12"), Statement("y", "2003"),
+                    Statement("d2b", "2003-12-09"), Statement("late", "2004-02-25")});
+  EXPECT_EQ(Ids(ByOccurred(*ledger_, "main", nullptr, nullptr)),
+            (Strings{"y", "d1", "m12", "d2", "d2b", "late"}));
+  // Ranges of sort keys: all of December 2003.
+  EXPECT_EQ(Ids(ByOccurred(*ledger_, "main", "2003-12", "2003-12")), (Strings{"m12", "d2", "d2b"}));
+  EXPECT_EQ(Ids(ByOccurred(*ledger_, "main", "2003-12-09", "2003-12-09")), (Strings{"d2", "d2b"}));
+  EXPECT_EQ(Ids(ByOccurred(*ledger_, "main", "2004", nullptr)), (Strings{"late"}));
+  EXPECT_TRUE(ByOccurred(*ledger_, "main", "2005", nullptr).empty());
+  EXPECT_TRUE(ByOccurred(*ledger_, "main", "2004", "2003").empty());  // from > to
+  // Known at seq 3.
+  EXPECT_EQ(Ids(ByOccurred(*ledger_, "main", nullptr, nullptr, 3)), (Strings{"d1", "m12", "d2"}));
+
+  // A branch merges its inherited events with its own, honouring the cutoff.
+  ASSERT_TRUE(ledger_->CreateBranch("s", "b", "main", 5, ltest::Date("2003-12-31"), "a", "").ok());
+  AppendOk("b", {Statement("b1", "2003-09-01"), Statement("b2", "2003-01-15")});
+  AppendOk("main", {Statement("after", "2003-09-02")});
+  EXPECT_EQ(Ids(ByOccurred(*ledger_, "b", nullptr, nullptr)),
+            (Strings{"y", "b2", "d1", "b1", "m12", "d2", "d2b"}));
+  EXPECT_EQ(Ids(ByOccurred(*ledger_, "b", "2003-09", "2003-12-01")), (Strings{"b1", "m12"}));
+  EXPECT_EQ(Ids(ByOccurred(*ledger_, "b", nullptr, nullptr, 6)),
+            (Strings{"y", "d1", "b1", "m12", "d2", "d2b"}));
+}
+
+TEST_F(LedgerTest, GetEventAndFindEvent) {
+  AppendOk("main", ltest::Statements("a", 3));
+  EXPECT_EQ(ledger_->GetEvent("s", "main", 2)->id(), "a1");
+  EXPECT_EQ(ledger_->FindEvent("s", "main", "a2")->seq(), 3u);
+  auto missing = ledger_->GetEvent("s", "main", 4);
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(missing.status().message(), "no event at seq 4 in branch \"main\" of scenario \"s\"");
+  EXPECT_EQ(ledger_->GetEvent("s", "main", 0).status().code(), absl::StatusCode::kNotFound);
+  auto none = ledger_->FindEvent("s", "main", "zz");
+  EXPECT_EQ(none.status().message(), "no event \"zz\" in branch \"main\" of scenario \"s\"");
+  EXPECT_EQ(ledger_->FindEvent("x", "main", "a1").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(LedgerTest, AnIteratorStaysUsableAfterTheLedgerIsGone) {
+  AppendOk("main", ltest::Statements("a", 3));
+  auto it = ledger_->Read("s", "main", {});
+  ASSERT_TRUE(it.ok());
+  ledger_.reset();
+  std::vector<uint64_t> seqs;
+  for (; (*it)->Valid(); (*it)->Next()) seqs.push_back((*it)->event().seq());
+  EXPECT_TRUE((*it)->status().ok());
+  EXPECT_EQ(seqs, (U64s{1, 2, 3}));
+}
+
+TEST_F(LedgerTest, WaitForHeadWakesOnAppendTimesOutAndStopsOnShutdown) {
+  AppendOk("main", ltest::Statements("a", 2));
+  EXPECT_EQ(*ledger_->WaitForHead("s", "main", 1, 10000), 2u) << "already past";
+  EXPECT_EQ(*ledger_->WaitForHead("s", "main", 2, 20), 2u) << "timeout";
+  EXPECT_EQ(ledger_->WaitForHead("s", "nope", 0, 10).status().code(), absl::StatusCode::kNotFound);
+
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    AppendOk("main", {Statement("b")});
+  });
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(*ledger_->WaitForHead("s", "main", 2, 30000), 3u);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  writer.join();
+
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ledger_->Shutdown();
+  });
+  EXPECT_EQ(*ledger_->WaitForHead("s", "main", 3, 30000), 3u);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  stopper.join();
+  // After shutdown, waits return at once.
+  EXPECT_EQ(*ledger_->WaitForHead("s", "main", 3, 30000), 3u);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+}
+
+}  // namespace
+}  // namespace demarche::ledger
