@@ -20,6 +20,17 @@ uint32_t EndKey(const v1::PartialDate& d) {
          static_cast<uint32_t>(day);
 }
 
+uint32_t DayBeforeKey(const v1::PartialDate& d) {
+  if (d.day() > 1) return StartKey(d) - 1;
+  if (d.month() > 1) {  // the period starts on the 1st: the previous month's last day
+    v1::PartialDate prev;
+    prev.set_year(d.year());
+    prev.set_month(d.month() - 1);
+    return EndKey(prev);
+  }
+  return static_cast<uint32_t>(d.year() - 1) * 10000u + 1231u;  // starts on January 1st
+}
+
 std::string PrecisionName(Precision p) {
   switch (p) {
     case Precision::kYear:

@@ -20,6 +20,10 @@ inline uint32_t StartKey(const v1::PartialDate& d) {
 // yyyymmdd of the last day of the date's period (2003-12 -> 20031231).
 uint32_t EndKey(const v1::PartialDate& d);
 
+// yyyymmdd of the day before the date's period begins (2003-12 -> 20031130,
+// 2003 -> 20021231).
+uint32_t DayBeforeKey(const v1::PartialDate& d);
+
 enum class Precision { kDay = 0, kMonth = 1, kYear = 2 };  // finer < coarser
 
 inline Precision PrecisionOfDate(const v1::PartialDate& d) {

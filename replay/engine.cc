@@ -130,15 +130,15 @@ class Engine::Impl {
     if (to) {
       if (absl::Status s = ledger::ValidateDate(*to, "to"); !s.ok()) return s;
     }
-    // [start of `from`'s period, end of `to`'s period].
-    const uint32_t from_key = from ? StartKey(*from) : 0;
+    // The events visible as of the end of `to` but not yet as of the day
+    // before `from` begins (so "2003-12" is in a timeline from 2003-12-01).
+    const uint32_t before_key = from ? DayBeforeKey(*from) : 0;
     const uint32_t to_key = to ? EndKey(*to) : kMaxKey;
-    if (from_key > to_key)
+    if (from && to && StartKey(*from) > to_key)
       return absl::InvalidArgumentError(fmt::format(
           "to: {} is before from {}", ledger::FormatDate(*to), ledger::FormatDate(*from)));
     absl::StatusOr<Context> ctx = Open(scenario, branch, known_at);
     if (!ctx.ok()) return ctx.status();
-    const uint32_t before_key = from_key == 0 ? 0 : from_key - 1;
     absl::StatusOr<Run> run = Start(*ctx, before_key);
     if (!run.ok()) return run.status();
     if (absl::Status s = Fold(*ctx, &*run, before_key, nullptr); !s.ok()) return s;

@@ -4,6 +4,23 @@
 // The fold itself (replay/fold.h) is pure; Engine reads a branch through the
 // ledger, applies corrections and retractions, and keeps snapshots so a query
 // folds only what lies after the nearest one.
+//
+// Rules:
+// - As of D: an event is visible iff the start of its occurred period is on or
+//   before D (SortKey(occurred) <= SortKey(D)). A partial D means "by the end
+//   of that period": as_of 2003-12 = as of 2003-12-31, so a 2003-12 event is
+//   visible from 2003-12-01 on and not on 2003-11-30.
+// - Known at K: only events with seq <= K count, corrections included
+//   (transaction time). A correction applies retroactively in valid time: as
+//   of an earlier date, known at a seq that includes it, the corrected event
+//   reads as corrected (replay/corrections.h has the rules).
+// - ScenarioState.precision: "day" (exact), or "month"/"year" when a folded
+//   event of that precision lies in a period that has not ended by as_of.
+// - ScenarioState.known_at: the seq bound used (the head when 0 was asked).
+// - Snapshots (replay/engine.cc): every snapshot_every folded events, per
+//   branch, written by queries known at the head; a backdated append or a
+//   correction makes the snapshots it would change stale: they are not used
+//   and are deleted. Branches share no snapshots.
 #pragma once
 
 #include <cstdint>
@@ -51,7 +68,11 @@ class Engine {
   absl::StatusOr<v1::ScenarioState> StateAt(const StateQuery& query);
 
   // The per-event state changes of events occurring in [from, to] (unset =
-  // open-ended), in fold order. `sink` returns false to stop early.
+  // open-ended), in fold order: the events visible as of the end of `to` but
+  // not yet as of the day before `from` begins. Each step's changes are the
+  // items the event changed (FieldChange.event_ids = the event). `sink`
+  // returns false to stop early. INVALID_ARGUMENT for a bad date or `to`
+  // before `from`; otherwise errors as StateAt.
   absl::Status Timeline(const std::string& scenario, const std::string& branch,
                         const std::optional<v1::PartialDate>& from,
                         const std::optional<v1::PartialDate>& to, uint64_t known_at,
