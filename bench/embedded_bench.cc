@@ -1,0 +1,461 @@
+#include "bench/embedded_bench.h"
+
+#include <fmt/format.h>
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+
+#include "bench/stats.h"
+#include "ledger/canonical.h"
+#include "ledger/ledger.h"
+#include "ledger/store.h"
+#include "replay/replay.h"
+
+namespace demarche::bench {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr const char* kScenario = "bench";
+constexpr const char* kMain = "main";
+
+std::string Count(uint64_t n) {
+  if (n >= 1000000 && n % 1000000 == 0) return fmt::format("{}M", n / 1000000);
+  if (n >= 1000 && n % 1000 == 0) return fmt::format("{}k", n / 1000);
+  return std::to_string(n);
+}
+
+struct Rng {  // splitmix64
+  uint64_t s;
+  uint64_t Next() {
+    uint64_t z = (s += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  }
+  uint64_t Below(uint64_t n) { return n ? Next() % n : 0; }
+};
+
+absl::StatusOr<std::unique_ptr<ledger::Ledger>> OpenLedger(const std::string& dir, bool sync) {
+  ledger::Options o;
+  o.sync = sync;
+  return ledger::Ledger::Open(dir, o);
+}
+
+// Appends `events` generated events to `scenario`/main in batches; returns the
+// seconds spent inside Append (generation is not timed).
+absl::StatusOr<double> LoadLedger(ledger::Ledger* l, const std::string& scenario, uint64_t events,
+                                  size_t batch, GeneratorOptions g, bool progress) {
+  g.events = events;
+  Generator gen(g);
+  if (auto s = l->CreateScenario(gen.MakeScenario(scenario), "bench"); !s.ok()) {
+    return s.status();
+  }
+  double busy = 0;
+  uint64_t done = 0;
+  uint64_t next_report = events / 5;
+  while (done < events) {
+    const size_t n = std::min<uint64_t>(batch, events - done);
+    std::vector<v1::Event> b = gen.NextBatch(n);
+    const auto t0 = Clock::now();
+    auto r = l->Append(scenario, kMain, b, ledger::kAnyHead, "bench");
+    busy += SecondsSince(t0);
+    if (!r.ok()) return r.status();
+    done += n;
+    if (progress && done >= next_report && done < events) {
+      Progress(fmt::format("  ledger: {} events, {:.0f} ev/s so far", done,
+                           static_cast<double>(done) / busy));
+      next_report += events / 5;
+    }
+  }
+  return busy;
+}
+
+// The raw RocksDB floor: the ledger's stored event bytes under the ledger's
+// keys, in key order, written with the ledger's own Store options in
+// WriteBatches of `batch`. Returns the seconds spent inside DB::Write.
+absl::StatusOr<double> LoadFloor(const std::string& src_dir, const std::string& dst_dir,
+                                 size_t batch, bool sync, uint64_t limit) {
+  ledger::Options o;
+  o.sync = sync;
+  auto src = ledger::Store::Open(src_dir, o);
+  if (!src.ok()) return src.status();
+  auto dst = ledger::Store::Open(dst_dir, o);
+  if (!dst.ok()) return dst.status();
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  std::unique_ptr<rocksdb::Iterator> it(
+      (*src)->db->NewIterator(rocksdb::ReadOptions(), (*src)->events));
+  rocksdb::WriteBatch wb;
+  double busy = 0;
+  uint64_t done = 0;
+  for (it->SeekToFirst(); it->Valid() && done < limit; it->Next()) {
+    wb.Put((*dst)->events, it->key(), it->value());
+    ++done;
+    if (wb.Count() == static_cast<uint32_t>(batch)) {
+      const auto t0 = Clock::now();
+      auto s = (*dst)->db->Write(wo, &wb);
+      busy += SecondsSince(t0);
+      if (!s.ok()) return ledger::FromRocks(s, "floor write");
+      wb.Clear();
+    }
+  }
+  if (!it->status().ok()) return ledger::FromRocks(it->status(), "floor source");
+  if (wb.Count()) {
+    const auto t0 = Clock::now();
+    auto s = (*dst)->db->Write(wo, &wb);
+    busy += SecondsSince(t0);
+    if (!s.ok()) return ledger::FromRocks(s, "floor write");
+  }
+  return busy;
+}
+
+enum class ScanMode { kScan, kParse, kParseHash };
+
+// Scans the floor's events in key order: touch the bytes, or parse them, or
+// parse and SHA-256 them. Returns (events, seconds).
+absl::StatusOr<std::pair<uint64_t, double>> ScanFloor(const std::string& dir, ScanMode mode) {
+  auto st = ledger::Store::Open(dir, ledger::Options{});
+  if (!st.ok()) return st.status();
+  const auto t0 = Clock::now();
+  std::unique_ptr<rocksdb::Iterator> it(
+      (*st)->db->NewIterator(rocksdb::ReadOptions(), (*st)->events));
+  uint64_t n = 0, bytes = 0;
+  v1::Event e;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const rocksdb::Slice v = it->value();
+    bytes += v.size() + it->key().size();
+    if (mode != ScanMode::kScan) {
+      if (!e.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+        return absl::DataLossError("floor: unparsable event");
+      }
+      if (mode == ScanMode::kParseHash) {
+        const std::string h = ledger::Sha256(std::string_view(v.data(), v.size()));
+        bytes += h.size();
+      }
+    }
+    ++n;
+  }
+  if (!it->status().ok()) return ledger::FromRocks(it->status(), "floor scan");
+  const double secs = SecondsSince(t0);
+  if (bytes == 0 && n) return absl::InternalError("floor scan saw no bytes");
+  return std::make_pair(n, secs);
+}
+
+v1::PartialDate RandomDay(Rng& rng, const GeneratorOptions& g) {
+  v1::PartialDate d;
+  d.set_year(g.start_year + static_cast<int>(rng.Below(g.end_year - g.start_year + 1)));
+  d.set_month(1 + static_cast<int>(rng.Below(12)));
+  d.set_day(1 + static_cast<int>(rng.Below(28)));
+  return d;
+}
+
+void EmitRate(const std::string& workload, const std::string& system, const std::string& variant,
+              int rep, uint64_t n, double secs, const std::string& note) {
+  Emit({workload, system, variant, "events_per_s", static_cast<double>(n) / secs, "ev/s", rep,
+        fmt::format("{} events in {:.3f} s{}{}", n, secs, note.empty() ? "" : "; ", note)});
+}
+
+void EmitLatency(const std::string& workload, const std::string& system, const std::string& variant,
+                 int rep, std::vector<double>& ms, const std::string& note) {
+  const size_t n = ms.size();
+  Emit({workload, system, variant, "p50_ms", Quantile(ms, 0.5), "ms", rep,
+        fmt::format("{} samples{}{}", n, note.empty() ? "" : "; ", note)});
+  Emit({workload, system, variant, "p99_ms", Quantile(ms, 0.99), "ms", rep, ""});
+}
+
+// ---- the workloads ------------------------------------------------------------
+
+absl::Status BulkAppend(const EmbeddedOptions& o, const std::string& main_dir) {
+  for (int rep = 1; rep <= o.repeats; ++rep) {
+    const std::string ldir = rep == 1 ? main_dir : fmt::format("{}/ledger-{}", o.workdir, rep);
+    const std::string fdir = fmt::format("{}/floor-{}", o.workdir, rep);
+    Progress(fmt::format("bulk append: {} events in batches of {}, sync off (rep {})", o.events,
+                         o.batch, rep));
+    {
+      auto l = OpenLedger(ldir, false);
+      if (!l.ok()) return l.status();
+      auto busy = LoadLedger(l->get(), kScenario, o.events, o.batch, o.generator, true);
+      if (!busy.ok()) return busy.status();
+      EmitRate("bulk_append", "demarche-embedded", "sync=off", rep, o.events, *busy,
+               fmt::format("batches of {}", o.batch));
+    }
+    Emit({"disk_bytes_per_event", "demarche-embedded", "", "bytes",
+          static_cast<double>(DirBytes(ldir)) / static_cast<double>(o.events), "B", rep,
+          "data directory after the bulk load (events, indexes, WAL)"});
+    Progress(fmt::format("bulk append floor: raw RocksDB, same bytes and keys (rep {})", rep));
+    auto fbusy = LoadFloor(main_dir, fdir, o.batch, false, UINT64_MAX);
+    if (!fbusy.ok()) return fbusy.status();
+    EmitRate("bulk_append", "rocksdb-floor", "sync=off", rep, o.events, *fbusy,
+             "WriteBatch of the ledger's stored events, ledger Store options");
+    Emit({"disk_bytes_per_event", "rocksdb-floor", "", "bytes",
+          static_cast<double>(DirBytes(fdir)) / static_cast<double>(o.events), "B", rep, ""});
+    if (rep > 1) fs::remove_all(ldir);
+    if (rep > 1) fs::remove_all(fdir);
+  }
+  // Durable variant: every batch fsyncs the WAL.
+  const uint64_t n = std::min(o.sync_events, o.events);
+  for (int rep = 1; n > 0 && rep <= o.repeats; ++rep) {
+    const std::string ldir = fmt::format("{}/ledger-sync", o.workdir);
+    const std::string fdir = fmt::format("{}/floor-sync", o.workdir);
+    Progress(
+        fmt::format("bulk append: {} events in batches of {}, sync on (rep {})", n, o.batch, rep));
+    {
+      auto l = OpenLedger(ldir, true);
+      if (!l.ok()) return l.status();
+      auto busy = LoadLedger(l->get(), kScenario, n, o.batch, o.generator, false);
+      if (!busy.ok()) return busy.status();
+      EmitRate("bulk_append", "demarche-embedded", "sync=on", rep, n, *busy,
+               fmt::format("batches of {}, WAL fsync per batch", o.batch));
+    }
+    auto fbusy = LoadFloor(main_dir, fdir, o.batch, true, n);
+    if (!fbusy.ok()) return fbusy.status();
+    EmitRate("bulk_append", "rocksdb-floor", "sync=on", rep, n, *fbusy, "WAL fsync per batch");
+    fs::remove_all(ldir);
+    fs::remove_all(fdir);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReplayAndVerify(const EmbeddedOptions& o, const std::string& main_dir,
+                             const std::string& floor_dir) {
+  for (int rep = 1; rep <= o.repeats; ++rep) {
+    Progress(fmt::format("floor scans (rep {})", rep));
+    for (auto [mode, name] :
+         {std::pair{ScanMode::kScan, "scan"}, std::pair{ScanMode::kParse, "scan+parse"},
+          std::pair{ScanMode::kParseHash, "scan+parse+sha256"}}) {
+      auto r = ScanFloor(floor_dir, mode);
+      if (!r.ok()) return r.status();
+      EmitRate("floor_scan", "rocksdb-floor", name, rep, r->first, r->second,
+               "iterator over the events column family");
+    }
+  }
+  auto l = OpenLedger(main_dir, true);
+  if (!l.ok()) return l.status();
+  for (int rep = 1; rep <= o.repeats; ++rep) {
+    Progress(fmt::format("ledger read, full replay, verify (rep {})", rep));
+    {
+      auto t0 = Clock::now();
+      auto it = (*l)->Read(kScenario, kMain, ledger::ReadOptions{});
+      if (!it.ok()) return it.status();
+      uint64_t n = 0;
+      for (; (*it)->Valid(); (*it)->Next()) ++n;
+      if (!(*it)->status().ok()) return (*it)->status();
+      EmitRate("read_stream", "demarche-embedded", "", rep, n, SecondsSince(t0),
+               "Ledger::Read, seq order");
+    }
+    {
+      replay::EngineOptions eo;
+      eo.snapshot_every = 0;
+      eo.use_snapshots = false;
+      replay::Engine engine(l->get(), eo);
+      replay::StateQuery q;
+      q.scenario = kScenario;
+      auto t0 = Clock::now();
+      auto s = engine.StateAt(q);
+      const double secs = SecondsSince(t0);
+      if (!s.ok()) return s.status();
+      EmitRate("full_replay", "demarche-embedded", "", rep, o.events, secs,
+               fmt::format("Engine::StateAt, no snapshots; state {} bytes", s->ByteSizeLong()));
+    }
+    {
+      auto t0 = Clock::now();
+      auto v = (*l)->Verify(kScenario, kMain);
+      const double secs = SecondsSince(t0);
+      if (!v.ok()) return v.status();
+      if (!v->ok) return absl::DataLossError(fmt::format("verify failed: {}", v->reason));
+      EmitRate("verify", "demarche-embedded", "", rep, v->checked, secs, "Ledger::Verify");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status StateAsOf(const EmbeddedOptions& o, const std::string& main_dir) {
+  auto l = OpenLedger(main_dir, true);
+  if (!l.ok()) return l.status();
+  Rng rng{o.generator.seed * 31 + 5};
+  for (int rep = 1; rep <= o.repeats; ++rep) {
+    Progress(fmt::format("state as of a random date, no snapshots, {} queries (rep {})",
+                         o.queries_no_snapshot, rep));
+    replay::EngineOptions none;
+    none.snapshot_every = 0;
+    none.use_snapshots = false;
+    replay::Engine plain(l->get(), none);
+    std::vector<double> ms;
+    for (int i = 0; i < o.queries_no_snapshot; ++i) {
+      replay::StateQuery q;
+      q.scenario = kScenario;
+      q.as_of = RandomDay(rng, o.generator);
+      auto t0 = Clock::now();
+      auto s = plain.StateAt(q);
+      ms.push_back(SecondsSince(t0) * 1e3);
+      if (!s.ok()) return s.status();
+    }
+    EmitLatency("state_as_of", "demarche-embedded", "snapshots=off", rep, ms, "");
+  }
+  // Snapshots: built by a first full fold (every 1000 events), then queried.
+  replay::Engine engine(l->get(), replay::EngineOptions{});
+  const uint64_t before = DirBytes(main_dir);
+  {
+    Progress("state as of: building snapshots with one full fold");
+    replay::StateQuery q;
+    q.scenario = kScenario;
+    auto t0 = Clock::now();
+    auto s = engine.StateAt(q);
+    if (!s.ok()) return s.status();
+    Emit({"snapshot_build", "demarche-embedded", "", "seconds", SecondsSince(t0), "s", 1,
+          "first full fold, writing a snapshot every 1000 events"});
+  }
+  Emit({"snapshot_build", "demarche-embedded", "", "bytes",
+        static_cast<double>(DirBytes(main_dir)) - static_cast<double>(before), "B", 1,
+        "data directory growth (WAL + SST), approximate"});
+  for (int rep = 1; rep <= o.repeats; ++rep) {
+    Progress(
+        fmt::format("state as of a random date, snapshots, {} queries (rep {})", o.queries, rep));
+    std::vector<double> ms;
+    for (int i = 0; i < o.queries; ++i) {
+      replay::StateQuery q;
+      q.scenario = kScenario;
+      q.as_of = RandomDay(rng, o.generator);
+      auto t0 = Clock::now();
+      auto s = engine.StateAt(q);
+      ms.push_back(SecondsSince(t0) * 1e3);
+      if (!s.ok()) return s.status();
+    }
+    EmitLatency("state_as_of", "demarche-embedded", "snapshots=on", rep, ms, "");
+  }
+  return absl::OkStatus();
+}
+
+// Synced single Put latency of raw RocksDB: the floor of any durable write.
+absl::Status PutFloor(const std::string& floor_dir, bool sync, int rep, int samples) {
+  ledger::Options o;
+  o.sync = sync;
+  auto st = ledger::Store::Open(floor_dir, o);
+  if (!st.ok()) return st.status();
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  std::vector<double> ms;
+  const std::string value(120, 'b');
+  for (int i = 0; i < samples; ++i) {
+    const std::string key = fmt::format("floor-put-{}-{}-{:06}", sync, rep, i);
+    auto t0 = Clock::now();
+    auto s = (*st)->db->Put(wo, (*st)->branches, key, value);
+    ms.push_back(SecondsSince(t0) * 1e3);
+    if (!s.ok()) return ledger::FromRocks(s, "floor put");
+  }
+  EmitLatency("create_branch", "rocksdb-floor", sync ? "sync=on" : "sync=off", rep, ms,
+              "one Put of a 120-byte value");
+  return absl::OkStatus();
+}
+
+absl::Status Branches(const EmbeddedOptions& o, const std::string& main_dir,
+                      const std::string& floor_dir) {
+  // Parents of 1k and 100k events beside the big one (when smaller than it).
+  std::vector<std::pair<std::string, uint64_t>> parents;
+  {
+    auto l = OpenLedger(main_dir, false);
+    if (!l.ok()) return l.status();
+    for (uint64_t n : {uint64_t{1000}, uint64_t{100000}}) {
+      if (n >= o.events) continue;
+      const std::string name = fmt::format("parent-{}", Count(n));
+      Progress(fmt::format("branches: loading a parent of {} events", n));
+      GeneratorOptions g = o.generator;
+      g.seed += n;
+      auto busy = LoadLedger(l->get(), name, n, o.batch, g, false);
+      if (!busy.ok()) return busy.status();
+      parents.emplace_back(name, n);
+    }
+  }
+  parents.emplace_back(kScenario, o.events);
+  Rng rng{o.generator.seed * 17 + 3};
+  for (int rep = 1; rep <= o.repeats; ++rep) {
+    for (bool sync : {true, false}) {
+      const std::string sv = sync ? "sync=on" : "sync=off";
+      auto l = OpenLedger(main_dir, sync);
+      if (!l.ok()) return l.status();
+      for (const auto& [scenario, n] : parents) {
+        Progress(fmt::format("branches: {} forks of a {}-event parent, {} (rep {})",
+                             o.branch_samples, Count(n), sv, rep));
+        std::vector<double> ms;
+        const uint64_t bytes0 = DirBytes(main_dir);
+        for (int i = 0; i < o.branch_samples; ++i) {
+          const std::string name = fmt::format("fork-{}-{}-{}", sync ? "s" : "n", rep, i);
+          const uint64_t at = rng.Below(n + 1);
+          auto t0 = Clock::now();
+          auto b = (*l)->CreateBranch(scenario, name, kMain, at, std::nullopt, "bench",
+                                      "benchmark fork");
+          ms.push_back(SecondsSince(t0) * 1e3);
+          if (!b.ok()) return b.status();
+        }
+        const double per = (static_cast<double>(DirBytes(main_dir)) - static_cast<double>(bytes0)) /
+                           o.branch_samples;
+        const std::string variant = fmt::format("parent={} {}", Count(n), sv);
+        EmitLatency("create_branch", "demarche-embedded", variant, rep, ms, "");
+        Emit({"create_branch", "demarche-embedded", variant, "bytes_per_branch", per, "B", rep,
+              "data directory growth per branch (WAL), approximate"});
+      }
+    }
+    for (bool sync : {true, false}) {
+      if (auto s = PutFloor(floor_dir, sync, rep, o.branch_samples); !s.ok()) return s;
+    }
+    // Many branches, durable (as the server runs).
+    {
+      auto l = OpenLedger(main_dir, true);
+      if (!l.ok()) return l.status();
+      Progress(fmt::format("branches: {} forks of the {}-event branch, sync on (rep {})",
+                           o.branches, Count(o.events), rep));
+      std::vector<double> ms;
+      const uint64_t bytes0 = DirBytes(main_dir);
+      for (int i = 0; i < o.branches; ++i) {
+        const std::string name = fmt::format("many-{}-{:05}", rep, i);
+        auto t0 = Clock::now();
+        auto b = (*l)->CreateBranch(kScenario, name, kMain, rng.Below(o.events + 1), std::nullopt,
+                                    "bench", "one of many");
+        ms.push_back(SecondsSince(t0) * 1e3);
+        if (!b.ok()) return b.status();
+      }
+      const double per =
+          (static_cast<double>(DirBytes(main_dir)) - static_cast<double>(bytes0)) / o.branches;
+      const size_t tenth = std::max<size_t>(1, ms.size() / 10);
+      std::vector<double> first(ms.begin(), ms.begin() + static_cast<long>(tenth));
+      std::vector<double> last(ms.end() - static_cast<long>(tenth), ms.end());
+      const std::string variant = fmt::format("branches={}", Count(o.branches));
+      std::vector<double> all = ms;
+      EmitLatency("many_branches", "demarche-embedded", variant, rep, all, "sync on");
+      Emit({"many_branches", "demarche-embedded", variant, "max_ms",
+            *std::max_element(ms.begin(), ms.end()), "ms", rep, ""});
+      Emit({"many_branches", "demarche-embedded", variant, "first_tenth_p50_ms",
+            Quantile(first, 0.5), "ms", rep, "median of the first 10% created"});
+      Emit({"many_branches", "demarche-embedded", variant, "last_tenth_p50_ms", Quantile(last, 0.5),
+            "ms", rep, "median of the last 10% created"});
+      Emit({"many_branches", "demarche-embedded", variant, "bytes_per_branch", per, "B", rep,
+            "data directory growth per branch (WAL), approximate"});
+      auto t0 = Clock::now();
+      auto list = (*l)->ListBranches(kScenario);
+      if (!list.ok()) return list.status();
+      Emit({"list_branches", "demarche-embedded", "", "seconds", SecondsSince(t0), "s", rep,
+            fmt::format("{} branches", list->size())});
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status RunEmbeddedBench(const EmbeddedOptions& o) {
+  fs::remove_all(o.workdir);
+  fs::create_directories(o.workdir);
+  const std::string main_dir = fmt::format("{}/ledger-1", o.workdir);
+  const std::string floor_dir = fmt::format("{}/floor-1", o.workdir);
+  absl::Status st = BulkAppend(o, main_dir);
+  if (st.ok()) st = ReplayAndVerify(o, main_dir, floor_dir);
+  if (st.ok()) st = StateAsOf(o, main_dir);
+  if (st.ok()) st = Branches(o, main_dir, floor_dir);
+  fs::remove_all(o.workdir);
+  return st;
+}
+
+}  // namespace demarche::bench

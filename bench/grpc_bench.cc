@@ -1,0 +1,338 @@
+#include "bench/grpc_bench.h"
+
+#include <fmt/format.h>
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "bench/append_load.h"
+#include "bench/server_process.h"
+#include "bench/stats.h"
+#include "demarche/v1/audit_service.grpc.pb.h"
+#include "demarche/v1/branches_service.grpc.pb.h"
+#include "demarche/v1/ledger_service.grpc.pb.h"
+#include "demarche/v1/replay_service.grpc.pb.h"
+#include "demarche/v1/scenarios_service.grpc.pb.h"
+
+namespace demarche::bench {
+namespace {
+
+namespace fs = std::filesystem;
+
+absl::Status FromGrpc(const grpc::Status& s, const std::string& what) {
+  if (s.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
+                      fmt::format("{}: {}", what, s.error_message()));
+}
+
+// A channel of its own (not shared with other clients): one TCP connection.
+std::shared_ptr<grpc::Channel> NewChannel(const std::string& address) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  args.SetMaxReceiveMessageSize(-1);
+  args.SetMaxSendMessageSize(-1);
+  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+}
+
+absl::Status CreateScenario(const std::string& address, const v1::Scenario& scenario) {
+  auto stub = v1::ScenarioService::NewStub(NewChannel(address));
+  grpc::ClientContext ctx;
+  v1::CreateScenarioRequest req;
+  *req.mutable_scenario() = scenario;
+  v1::Scenario out;
+  return FromGrpc(stub->CreateScenario(&ctx, req, &out), "CreateScenario");
+}
+
+absl::Status CreateBranch(const std::string& address, const std::string& scenario,
+                          const std::string& name) {
+  auto stub = v1::BranchService::NewStub(NewChannel(address));
+  grpc::ClientContext ctx;
+  v1::CreateBranchRequest req;
+  req.set_scenario(scenario);
+  req.set_name(name);
+  req.set_parent("main");
+  req.set_after_seq(0);
+  v1::Branch out;
+  return FromGrpc(stub->CreateBranch(&ctx, req, &out), "CreateBranch");
+}
+
+class GrpcClient : public AppendClient {
+ public:
+  GrpcClient(const std::string& address, std::string scenario)
+      : stub_(v1::LedgerService::NewStub(NewChannel(address))), scenario_(std::move(scenario)) {}
+  absl::Status Append(const std::string& branch, const v1::Event& event) override {
+    grpc::ClientContext ctx;
+    v1::AppendRequest req;
+    req.set_scenario(scenario_);
+    req.set_branch(branch);
+    *req.add_events() = event;
+    v1::AppendResponse resp;
+    return FromGrpc(stub_->Append(&ctx, req, &resp), "Append");
+  }
+
+ private:
+  std::unique_ptr<v1::LedgerService::Stub> stub_;
+  std::string scenario_;
+};
+
+absl::Status DurableAppends(const GrpcOptions& o, int rep) {
+  const std::string dir = fmt::format("{}/durable-{}", o.workdir, rep);
+  auto server = ServerProcess::Start(o.server, dir);
+  if (!server.ok()) return server.status();
+  const std::string address = (*server)->address();
+  Generator roster(o.generator);
+  if (auto s = CreateScenario(address, roster.MakeScenario("bench")); !s.ok()) return s;
+  for (int shared = 1; shared >= 0; --shared) {
+    for (int clients : o.clients) {
+      const std::string tag = fmt::format("k{}{}", clients, shared ? "s" : "o");
+      if (!shared) {
+        for (int c = 0; c < clients; ++c) {
+          if (auto s = CreateBranch(address, "bench", fmt::format("{}-{}", tag, c)); !s.ok()) {
+            return s;
+          }
+        }
+      }
+      AppendLoad load;
+      load.clients = clients;
+      load.seconds = o.seconds;
+      load.shared_stream = shared;
+      load.shared_name = "main";
+      load.stream_name = [tag](int c) { return fmt::format("{}-{}", tag, c); };
+      load.generator = o.generator;
+      load.generator.events = 100000;
+      load.id_prefix = fmt::format("{}c", tag);
+      Progress(fmt::format("demarched durable appends, {} clients, {} (rep {})", clients,
+                           shared ? "one shared branch" : "a branch per client", rep));
+      auto stats = RunAppendLoad(
+          [&](int) -> absl::StatusOr<std::unique_ptr<AppendClient>> {
+            return std::make_unique<GrpcClient>(address, "bench");
+          },
+          load);
+      if (!stats.ok()) return stats.status();
+      EmitAppendStats(shared ? "durable_append" : "durable_append_own_stream", "demarche-grpc",
+                      fmt::format("clients={}", clients), rep, *stats);
+    }
+  }
+  Progress(fmt::format("demarched stopped: {}", (*server)->Stop()));
+  fs::remove_all(dir);
+  return absl::OkStatus();
+}
+
+// Samples the server's VmRSS every 50 ms while alive; keeps the maximum.
+class RssSampler {
+ public:
+  explicit RssSampler(const ServerProcess* p) : p_(p), t_([this] { Loop(); }) {}
+  ~RssSampler() {
+    stop_ = true;
+    t_.join();
+  }
+  long max_kb() const { return max_kb_.load(); }
+  void Reset() { max_kb_ = p_->StatusKb("VmRSS"); }
+
+ private:
+  void Loop() {
+    while (!stop_) {
+      const long kb = p_->StatusKb("VmRSS");
+      long cur = max_kb_.load();
+      while (kb > cur && !max_kb_.compare_exchange_weak(cur, kb)) {
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  const ServerProcess* p_;
+  std::atomic<bool> stop_{false};
+  std::atomic<long> max_kb_{0};
+  std::thread t_;
+};
+
+// Streams o.events events to scenario `scenario`/main in messages of `batch`
+// events, writer and reader running concurrently. Events come from a pool
+// generated beforehand (not timed); later rounds of the pool get fresh ids.
+absl::StatusOr<double> StreamAppend(const std::string& address, const std::string& scenario,
+                                    uint64_t events, size_t batch, const GeneratorOptions& g) {
+  GeneratorOptions go = g;
+  go.events = events;
+  go.id_prefix = fmt::format("b{}", batch);
+  Generator gen(go);
+  const uint64_t pool_events = std::min<uint64_t>(events, 100000);
+  std::vector<v1::AppendRequest> pool;
+  for (uint64_t done = 0; done < pool_events;) {
+    v1::AppendRequest req;
+    req.set_scenario(scenario);
+    req.set_branch("main");
+    const size_t n = std::min<uint64_t>(batch, pool_events - done);
+    for (size_t i = 0; i < n; ++i) *req.add_events() = gen.Next();
+    done += n;
+    pool.push_back(std::move(req));
+  }
+  const uint64_t messages = (events + batch - 1) / batch;
+  auto stub = v1::LedgerService::NewStub(NewChannel(address));
+  grpc::ClientContext ctx;
+  const auto t0 = Clock::now();
+  auto stream = stub->AppendStream(&ctx);
+  std::atomic<uint64_t> acked{0};
+  std::thread reader([&] {
+    v1::AppendResponse resp;
+    while (stream->Read(&resp)) acked += resp.events_size();
+  });
+  uint64_t sent = 0;
+  for (uint64_t m = 0; m < messages; ++m) {
+    v1::AppendRequest& req = pool[m % pool.size()];
+    const uint64_t round = m / pool.size();
+    if (round > 0) {
+      for (auto& e : *req.mutable_events()) {
+        const std::string& id = e.id();
+        const size_t dash = id.rfind(".r");
+        e.set_id(fmt::format("{}.r{}", dash == std::string::npos ? id : id.substr(0, dash), round));
+      }
+    }
+    // The last message may be partial.
+    const uint64_t want = std::min<uint64_t>(batch, events - sent);
+    if (static_cast<uint64_t>(req.events_size()) > want) {
+      req.mutable_events()->DeleteSubrange(static_cast<int>(want),
+                                           req.events_size() - static_cast<int>(want));
+    }
+    if (!stream->Write(req)) break;
+    sent += static_cast<uint64_t>(req.events_size());
+  }
+  stream->WritesDone();
+  reader.join();
+  grpc::Status st = stream->Finish();
+  const double secs = SecondsSince(t0);
+  if (!st.ok()) return FromGrpc(st, "AppendStream");
+  if (acked.load() != events) {
+    return absl::InternalError(
+        fmt::format("AppendStream acknowledged {} of {}", acked.load(), events));
+  }
+  return secs;
+}
+
+absl::Status StreamAndServe(const GrpcOptions& o, int rep) {
+  const std::string dir = fmt::format("{}/stream-{}", o.workdir, rep);
+  auto server = ServerProcess::Start(o.server, dir);
+  if (!server.ok()) return server.status();
+  const std::string address = (*server)->address();
+  RssSampler sampler(server->get());
+  Generator roster(o.generator);
+  // Smaller batch sizes first, on scenarios of their own; the largest batch
+  // loads the scenario that is then served.
+  std::string served;
+  for (size_t batch : o.stream_batches) {
+    const std::string scenario = fmt::format("stream-{}", batch);
+    if (auto s = CreateScenario(address, roster.MakeScenario(scenario)); !s.ok()) return s;
+    const uint64_t n =
+        batch == o.stream_batches.back() ? o.events : std::min<uint64_t>(o.events, 200000);
+    Progress(
+        fmt::format("demarched AppendStream: {} events in messages of {} (rep {})", n, batch, rep));
+    auto secs = StreamAppend(address, scenario, n, batch, o.generator);
+    if (!secs.ok()) return secs.status();
+    Emit({"stream_append", "demarche-grpc", fmt::format("batch={}", batch), "events_per_s",
+          static_cast<double>(n) / *secs, "ev/s", rep,
+          fmt::format("{} events in {:.2f} s, durable (fsync per message)", n, *secs)});
+    served = scenario;
+  }
+  const long after_load = (*server)->StatusKb("VmRSS");
+  Emit({"server_memory", "demarche-grpc", "after load", "rss_mb", after_load / 1024.0, "MB", rep,
+        fmt::format("VmRSS after streaming {} events", o.events)});
+  sampler.Reset();
+
+  // Serving: read everything, replay at random dates, verify.
+  auto chan = NewChannel(address);
+  auto ledger = v1::LedgerService::NewStub(chan);
+  auto replay = v1::ReplayService::NewStub(chan);
+  auto audit = v1::AuditService::NewStub(chan);
+  {
+    Progress(fmt::format("demarched Read of {} events (rep {})", o.events, rep));
+    grpc::ClientContext ctx;
+    v1::ReadRequest req;
+    req.set_scenario(served);
+    req.set_branch("main");
+    const auto t0 = Clock::now();
+    auto reader = ledger->Read(&ctx, req);
+    v1::Event e;
+    uint64_t n = 0;
+    while (reader->Read(&e)) ++n;
+    if (auto s = FromGrpc(reader->Finish(), "Read"); !s.ok()) return s;
+    Emit({"read_stream", "demarche-grpc", "", "events_per_s",
+          static_cast<double>(n) / SecondsSince(t0), "ev/s", rep,
+          fmt::format("{} events streamed by Read and parsed", n)});
+  }
+  {
+    Progress(
+        fmt::format("demarched GetState: full, then {} random dates (rep {})", o.queries, rep));
+    std::vector<double> ms;
+    uint64_t rng = o.generator.seed * 77 + static_cast<uint64_t>(rep);
+    for (int i = 0; i <= o.queries; ++i) {
+      grpc::ClientContext ctx;
+      v1::GetStateRequest req;
+      req.set_scenario(served);
+      req.set_branch("main");
+      if (i > 0) {
+        rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        auto* d = req.mutable_as_of();
+        d->set_year(
+            o.generator.start_year +
+            static_cast<int>((rng >> 33) % static_cast<uint64_t>(o.generator.end_year -
+                                                                 o.generator.start_year + 1)));
+        d->set_month(1 + static_cast<int>((rng >> 20) % 12));
+        d->set_day(1 + static_cast<int>((rng >> 8) % 28));
+      }
+      v1::ScenarioState state;
+      const auto t0 = Clock::now();
+      if (auto s = FromGrpc(replay->GetState(&ctx, req, &state), "GetState"); !s.ok()) return s;
+      const double t = SecondsSince(t0) * 1e3;
+      if (i == 0) {
+        Emit({"full_replay", "demarche-grpc", "", "seconds", t / 1e3, "s", rep,
+              fmt::format("first GetState (all events; builds snapshots), {} bytes",
+                          state.ByteSizeLong())});
+      } else {
+        ms.push_back(t);
+      }
+    }
+    const size_t n = ms.size();
+    Emit({"state_as_of", "demarche-grpc", "snapshots=on", "p50_ms", Quantile(ms, 0.5), "ms", rep,
+          fmt::format("{} GetState calls at random dates", n)});
+    Emit({"state_as_of", "demarche-grpc", "snapshots=on", "p99_ms", Quantile(ms, 0.99), "ms", rep,
+          ""});
+  }
+  {
+    Progress(fmt::format("demarched Verify (rep {})", rep));
+    grpc::ClientContext ctx;
+    v1::VerifyRequest req;
+    req.set_scenario(served);
+    req.set_branch("main");
+    v1::VerifyResponse resp;
+    const auto t0 = Clock::now();
+    if (auto s = FromGrpc(audit->Verify(&ctx, req, &resp), "Verify"); !s.ok()) return s;
+    const double secs = SecondsSince(t0);
+    uint64_t checked = 0;
+    for (const auto& b : resp.branches()) checked += b.checked();
+    Emit({"verify", "demarche-grpc", "", "events_per_s", static_cast<double>(checked) / secs,
+          "ev/s", rep, fmt::format("{} events, ok={}", checked, resp.ok())});
+  }
+  Emit({"server_memory", "demarche-grpc", "serving", "rss_mb",
+        static_cast<double>(sampler.max_kb()) / 1024.0, "MB", rep,
+        "largest VmRSS sampled every 50 ms while reading, replaying and verifying"});
+  Emit({"server_memory", "demarche-grpc", "peak", "hwm_mb",
+        static_cast<double>((*server)->StatusKb("VmHWM")) / 1024.0, "MB", rep,
+        "VmHWM over the server's life (load included)"});
+  Progress(fmt::format("demarched stopped: {}", (*server)->Stop()));
+  fs::remove_all(dir);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status RunGrpcBench(const GrpcOptions& o) {
+  fs::remove_all(o.workdir);
+  fs::create_directories(o.workdir);
+  absl::Status st;
+  for (int rep = 1; st.ok() && rep <= o.repeats; ++rep) st = DurableAppends(o, rep);
+  for (int rep = 1; st.ok() && rep <= o.repeats; ++rep) st = StreamAndServe(o, rep);
+  fs::remove_all(o.workdir);
+  return st;
+}
+
+}  // namespace demarche::bench

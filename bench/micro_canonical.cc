@@ -1,0 +1,90 @@
+// Micro-benchmarks: canonical encoding and hashing of events (ledger/canonical.h),
+// against plain protobuf serialization and raw SHA-256 as baselines.
+#include <benchmark/benchmark.h>
+
+#include "bench/micro_events.h"
+#include "ledger/canonical.h"
+
+namespace demarche::bench {
+namespace {
+
+const std::vector<v1::Event>& Events() {
+  static const auto* events = new std::vector<v1::Event>(StoredEvents(4096));
+  return *events;
+}
+
+// Baseline: protobuf's default (non-deterministic) serialization.
+void BM_SerializeToString(benchmark::State& state) {
+  const auto& ev = Events();
+  size_t i = 0, bytes = 0;
+  std::string out;
+  for (auto _ : state) {
+    ev[i++ % ev.size()].SerializeToString(&out);
+    bytes += out.size();
+    benchmark::DoNotOptimize(out);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_SerializeToString);
+
+void BM_CanonicalBytes(benchmark::State& state) {
+  const auto& ev = Events();
+  size_t i = 0, bytes = 0;
+  for (auto _ : state) {
+    std::string out = ledger::CanonicalBytes(ev[i++ % ev.size()]);
+    bytes += out.size();
+    benchmark::DoNotOptimize(out);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_CanonicalBytes);
+
+void BM_Sha256(benchmark::State& state) {
+  const std::string data(static_cast<size_t>(state.range(0)), 'x');
+  for (auto _ : state) benchmark::DoNotOptimize(ledger::Sha256(data));
+  state.SetBytesProcessed(state.iterations() * state.range(0));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Sha256)->Arg(64)->Arg(900);
+
+// What append and verify pay per event: copy without `hash`, canonical bytes, SHA-256.
+void BM_EventHash(benchmark::State& state) {
+  const auto& ev = Events();
+  size_t i = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(ledger::EventHash(ev[i++ % ev.size()]));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_EventHash);
+
+// Verify's other half: parse the stored bytes.
+void BM_ParseStored(benchmark::State& state) {
+  const auto& ev = Events();
+  std::vector<std::string> raw;
+  for (const auto& e : ev) raw.push_back(ledger::CanonicalBytes(e));
+  size_t i = 0, bytes = 0;
+  v1::Event e;
+  for (auto _ : state) {
+    const std::string& r = raw[i++ % raw.size()];
+    benchmark::DoNotOptimize(e.ParseFromString(r));
+    bytes += r.size();
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ParseStored);
+
+// Idempotency check on append: the client part of a stored event.
+void BM_ClientContent(benchmark::State& state) {
+  const auto& ev = Events();
+  size_t i = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(ledger::ClientContent(ev[i++ % ev.size()]));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ClientContent);
+
+}  // namespace
+}  // namespace demarche::bench
+
+BENCHMARK_MAIN();

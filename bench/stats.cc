@@ -1,0 +1,70 @@
+#include "bench/stats.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+namespace demarche::bench {
+namespace {
+
+const Clock::time_point kStart = Clock::now();
+
+std::string JsonString(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += fmt::format("\\u{:04x}", static_cast<int>(c));
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+double Quantile(std::vector<double>& v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const double rank = std::ceil(q * static_cast<double>(v.size()));
+  const size_t i = rank < 1 ? 0 : static_cast<size_t>(rank) - 1;
+  return v[std::min(i, v.size() - 1)];
+}
+
+void Emit(const Row& row) {
+  const double value = std::isfinite(row.value) ? row.value : 0;
+  std::string line = fmt::format(
+      "{{\"workload\":{},\"system\":{},\"variant\":{},\"metric\":{},\"value\":{:.6g},"
+      "\"unit\":{},\"rep\":{},\"note\":{}}}\n",
+      JsonString(row.workload), JsonString(row.system), JsonString(row.variant),
+      JsonString(row.metric), value, JsonString(row.unit), row.rep, JsonString(row.note));
+  std::fputs(line.c_str(), stdout);
+  std::fflush(stdout);
+  Progress(fmt::format("  {} {}{}{} {} = {:.4g} {} (rep {})", row.workload, row.system,
+                       row.variant.empty() ? "" : " ", row.variant, row.metric, value, row.unit,
+                       row.rep));
+}
+
+void Progress(const std::string& text) {
+  std::fputs(fmt::format("[{:7.1f}s] {}\n", SecondsSince(kStart), text).c_str(), stderr);
+  std::fflush(stderr);
+}
+
+uint64_t DirBytes(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  uint64_t total = 0;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code ec2;
+    if (it->is_regular_file(ec2)) total += it->file_size(ec2);
+  }
+  return total;
+}
+
+}  // namespace demarche::bench

@@ -1,0 +1,42 @@
+// Timing, percentiles and the result lines the scenario benchmark prints.
+//
+// Every measurement is one JSON object on stdout (one line), for
+// bench/report.py to aggregate over repeats; a readable echo goes to stderr.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace demarche::bench {
+
+using Clock = std::chrono::steady_clock;
+
+inline double SecondsSince(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// The q-quantile (0..1) of `v` by nearest rank; sorts `v`. 0 when empty.
+double Quantile(std::vector<double>& v, double q);
+
+struct Row {
+  std::string workload;  // e.g. "bulk_append"
+  std::string system;    // e.g. "demarche-embedded", "rocksdb-floor", "postgresql"
+  std::string variant;   // e.g. "clients=32", "" when none
+  std::string metric;    // e.g. "events_per_s", "p99_ms"
+  double value = 0;
+  std::string unit;  // "ev/s", "ms", "bytes", "MB"
+  int rep = 0;       // 1-based repeat
+  std::string note;  // free text (what was measured)
+};
+
+// Prints `row` as a JSON line on stdout (flushed) and a summary on stderr.
+void Emit(const Row& row);
+// Progress text on stderr, prefixed with the elapsed time.
+void Progress(const std::string& text);
+
+// Apparent size in bytes of every regular file under `dir` (0 if absent).
+uint64_t DirBytes(const std::string& dir);
+
+}  // namespace demarche::bench
