@@ -23,11 +23,12 @@
 namespace demarche::ledger {
 
 struct Options {
-  // Create the data directory if it does not exist.
+  // Create the data directory (and its parents) if it does not exist.
   bool create_if_missing = true;
   // fsync the WAL on every append (durable). Turn off only for bulk loads.
   bool sync = true;
-  // Largest accepted event, serialized client content, in bytes.
+  // Largest accepted event, serialized client content, in bytes. Both limits
+  // fail an Append with RESOURCE_EXHAUSTED naming the limit.
   size_t max_event_bytes = 64 * 1024;
   // Most events in one Append batch.
   size_t max_batch_events = 10000;
@@ -82,7 +83,15 @@ class Ledger {
 
   // ---- Branches ------------------------------------------------------------
   // Forks `parent` after seq `after_seq` (0 <= after_seq <= parent head),
-  // optionally with a date cutoff. O(1): copies no events.
+  // optionally with a date cutoff. O(1): copies no events. The branch's own
+  // events continue at after_seq + 1 and its first event chains to the
+  // parent's event at after_seq. With a cutoff, inherited events are visible
+  // only if SortKey(occurred) <= SortKey(cutoff): a partial cutoff means the
+  // start of its period ("2003-12" keeps events dated "2003-12" but not
+  // 2003-12-09); cutoffs of nested forks combine. A cutoff with year 0 is no
+  // cutoff. Errors: INVALID_ARGUMENT (name, cutoff), ALREADY_EXISTS (name
+  // taken, including "main"), NOT_FOUND (scenario, parent), OUT_OF_RANGE
+  // (after_seq beyond the parent's head).
   virtual absl::StatusOr<v1::Branch> CreateBranch(std::string_view scenario, std::string_view name,
                                                   std::string_view parent, uint64_t after_seq,
                                                   const std::optional<v1::PartialDate>& cutoff,
@@ -98,9 +107,15 @@ class Ledger {
   // prev_hash, hash) and writes the whole batch in one WriteBatch: all or
   // nothing. FAILED_PRECONDITION (with the current head in the message) if
   // expected_head is not kAnyHead and differs from the branch head.
-  // Idempotent by event id: a batch whose events all exist with the same
-  // content returns them (replayed = true); an id that exists with different
-  // content is ALREADY_EXISTS.
+  // Idempotent by event id: a batch whose events all exist (visible in the
+  // lineage) with the same client content returns them (replayed = true)
+  // without checking expected_head, so a retry after a lost reply succeeds; an
+  // id that exists with different content is ALREADY_EXISTS naming it and its
+  // seq; so is a batch mixing existing and new ids (resend only the new ones).
+  // Empty batch or invalid event: INVALID_ARGUMENT naming the field path
+  // ("events[3].move.aid.unit: ..."); size limits: RESOURCE_EXHAUSTED.
+  // Concurrent appends to one branch are group-committed (one WriteBatch and
+  // one fsync for all queued callers), each answered as if run alone.
   virtual absl::StatusOr<AppendResult> Append(std::string_view scenario, std::string_view branch,
                                               const std::vector<v1::Event>& events,
                                               uint64_t expected_head,
@@ -109,6 +124,8 @@ class Ledger {
   // ---- Reading ---------------------------------------------------------------
   // The branch's lineage (inherited events, honouring the fork's date cutoff,
   // then its own) in seq order. Streams; never loads the branch into memory.
+  // Seqs are gapless except where a cutoff hides inherited events. Iterators
+  // keep the database open and may outlive the Ledger.
   virtual absl::StatusOr<std::unique_ptr<EventIterator>> Read(std::string_view scenario,
                                                               std::string_view branch,
                                                               const ReadOptions& options) = 0;
@@ -133,7 +150,9 @@ class Ledger {
 
   // ---- Audit -----------------------------------------------------------------
   // Walks the branch lineage's hash chain from seq 1 and reports the first
-  // event whose stored bytes, hash, link or seq does not match.
+  // event whose stored bytes, hash, link or seq does not match. The walk
+  // covers the physical chain, including inherited events a cutoff hides.
+  // See ledger/canonical.h for what is hashed.
   virtual absl::StatusOr<VerifyResult> Verify(std::string_view scenario,
                                               std::string_view branch) = 0;
 

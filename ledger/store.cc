@@ -1,5 +1,7 @@
 #include "ledger/store.h"
 
+#include <filesystem>
+
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 
@@ -39,11 +41,23 @@ absl::StatusOr<std::shared_ptr<Store>> Store::Open(const std::string& path,
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   rocksdb::ColumnFamilyOptions cf_options(db_options);
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // Appends look every new id up in the memtable first; a whole-key bloom
+  // there turns those misses into a hash probe.
+  cf_options.memtable_prefix_bloom_size_ratio = 0.02;
+  cf_options.memtable_whole_key_filtering = true;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
   for (const char* name : kColumnFamilies) descriptors.emplace_back(name, cf_options);
 
+  if (options.create_if_missing) {
+    // RocksDB creates only the last path component.
+    std::error_code ec;
+    std::filesystem::create_directories(path, ec);
+    if (ec)
+      return absl::InternalError(
+          fmt::format("creating ledger directory {}: {}", path, ec.message()));
+  }
   auto store = std::make_shared<Store>();
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s =

@@ -84,10 +84,12 @@ class Walker {
       return Bad(next_ == 1
                      ? std::string("prev_hash of seq 1 is not 32 zero bytes")
                      : fmt::format("prev_hash does not match the hash of seq {}", next_ - 1));
-    const std::string hash = EventHash(e);
-    if (hash != e.hash())
+    const std::string stored_hash = std::move(*e.mutable_hash());
+    e.clear_hash();  // what EventHash covers, without copying the event
+    const std::string hash = Sha256(CanonicalBytes(e));
+    if (hash != stored_hash)
       return Bad(fmt::format("hash does not match the event's content (stored {}, computed {})",
-                             Hex(e.hash()), Hex(hash)));
+                             Hex(stored_hash), Hex(hash)));
     prev_hash_ = hash;
     ++next_;
     ++result.checked;
