@@ -10,9 +10,12 @@
 
 #include "bench/stats.h"
 #include "ledger/canonical.h"
+#include "ledger/date.h"
 #include "ledger/ledger.h"
 #include "ledger/store.h"
+#include "replay/fold.h"
 #include "replay/replay.h"
+#include "replay/snapshot.h"
 
 namespace demarche::bench {
 namespace {
@@ -168,8 +171,9 @@ void EmitLatency(const std::string& workload, const std::string& system, const s
 
 // ---- the workloads ------------------------------------------------------------
 
-absl::Status BulkAppend(const EmbeddedOptions& o, const std::string& main_dir) {
-  for (int rep = 1; rep <= o.repeats; ++rep) {
+// With measure = false, only the first load (the data the other phases use).
+absl::Status BulkAppend(const EmbeddedOptions& o, const std::string& main_dir, bool measure) {
+  for (int rep = 1; rep <= (measure ? o.repeats : 1); ++rep) {
     const std::string ldir = rep == 1 ? main_dir : fmt::format("{}/ledger-{}", o.workdir, rep);
     const std::string fdir = fmt::format("{}/floor-{}", o.workdir, rep);
     Progress(fmt::format("bulk append: {} events in batches of {}, sync off (rep {})", o.events,
@@ -196,7 +200,7 @@ absl::Status BulkAppend(const EmbeddedOptions& o, const std::string& main_dir) {
     if (rep > 1) fs::remove_all(fdir);
   }
   // Durable variant: every batch fsyncs the WAL.
-  const uint64_t n = std::min(o.sync_events, o.events);
+  const uint64_t n = measure ? std::min(o.sync_events, o.events) : 0;
   for (int rep = 1; n > 0 && rep <= o.repeats; ++rep) {
     const std::string ldir = fmt::format("{}/ledger-sync", o.workdir);
     const std::string fdir = fmt::format("{}/floor-sync", o.workdir);
@@ -272,6 +276,67 @@ absl::Status ReplayAndVerify(const EmbeddedOptions& o, const std::string& main_d
   return absl::OkStatus();
 }
 
+// Where a full replay's time goes: read the branch in fold order
+// (ReadByOccurred), fold it with the pure fold alone (no corrections, no
+// snapshots), and turn the state into its proto and a snapshot. Also how the
+// state grows with the branch.
+absl::Status FoldBreakdown(const EmbeddedOptions& o, const std::string& main_dir) {
+  auto l = OpenLedger(main_dir, true);
+  if (!l.ok()) return l.status();
+  auto sc = (*l)->GetScenario(kScenario);
+  if (!sc.ok()) return sc.status();
+  std::vector<std::string> roster;
+  for (const auto& p : sc->roster()) roster.push_back(p.code());
+  for (int rep = 1; rep <= o.repeats; ++rep) {
+    Progress(
+        fmt::format("fold breakdown: read in fold order, pure fold, state size (rep {})", rep));
+    auto it = (*l)->ReadByOccurred(kScenario, kMain, ledger::kMinDateKey, ledger::kMaxDateKey, 0);
+    if (!it.ok()) return it.status();
+    replay::FoldState state(roster);
+    double fold_s = 0;
+    uint64_t n = 0;
+    const uint64_t checkpoint = std::max<uint64_t>(1, o.events / 10);
+    const auto t0 = Clock::now();
+    for (; (*it)->Valid(); (*it)->Next()) {
+      const auto f0 = Clock::now();
+      state.Apply((*it)->event());
+      fold_s += SecondsSince(f0);
+      if (++n % checkpoint == 0 && rep == 1) {
+        const auto p0 = Clock::now();
+        const size_t bytes = state.ToProto().ByteSizeLong();
+        const double proto_s = SecondsSince(p0);
+        Emit({"state_size", "demarche-embedded", fmt::format("after={}", Count(n)), "bytes",
+              static_cast<double>(bytes), "B", rep,
+              fmt::format("ScenarioState of every party after folding the first {} events; "
+                          "ToProto took {:.1f} ms",
+                          n, proto_s * 1e3)});
+      }
+    }
+    if (!(*it)->status().ok()) return (*it)->status();
+    const double total = SecondsSince(t0) - fold_s;
+    EmitRate("read_by_occurred", "demarche-embedded", "", rep, n, total,
+             "Ledger::ReadByOccurred (date index + event lookups), fold time excluded");
+    EmitRate("fold_only", "demarche-embedded", "", rep, n, fold_s,
+             "FoldState::Apply alone on the same events");
+    const auto p0 = Clock::now();
+    v1::ScenarioState proto = state.ToProto();
+    const double to_proto = SecondsSince(p0);
+    const auto e0 = Clock::now();
+    const std::string snap = replay::EncodeSnapshot(state, replay::Position{}, n);
+    const double encode = SecondsSince(e0);
+    const auto d0 = Clock::now();
+    auto decoded = replay::DecodeSnapshot(snap);
+    const double decode = SecondsSince(d0);
+    if (!decoded) return absl::InternalError("snapshot does not decode");
+    Emit({"state_to_proto", "demarche-embedded", "", "ms", to_proto * 1e3, "ms", rep,
+          fmt::format("ScenarioState of {} bytes", proto.ByteSizeLong())});
+    Emit({"snapshot_codec", "demarche-embedded", "encode", "ms", encode * 1e3, "ms", rep,
+          fmt::format("snapshot of {} bytes", snap.size())});
+    Emit({"snapshot_codec", "demarche-embedded", "decode", "ms", decode * 1e3, "ms", rep, ""});
+  }
+  return absl::OkStatus();
+}
+
 absl::Status StateAsOf(const EmbeddedOptions& o, const std::string& main_dir) {
   auto l = OpenLedger(main_dir, true);
   if (!l.ok()) return l.status();
@@ -295,20 +360,27 @@ absl::Status StateAsOf(const EmbeddedOptions& o, const std::string& main_dir) {
     }
     EmitLatency("state_as_of", "demarche-embedded", "snapshots=off", rep, ms, "");
   }
-  // Snapshots: built by a first full fold (every 1000 events), then queried.
-  replay::Engine engine(l->get(), replay::EngineOptions{});
+  // Snapshots: built by a first full fold, then queried.
+  replay::EngineOptions with;
+  const uint64_t every = o.snapshot_every     ? o.snapshot_every
+                         : o.events <= 100000 ? with.snapshot_every
+                                              : o.events / 20;
+  with.snapshot_every = every;
+  const std::string variant = fmt::format("snapshots=on every={}", Count(every));
+  replay::Engine engine(l->get(), with);
   const uint64_t before = DirBytes(main_dir);
   {
-    Progress("state as of: building snapshots with one full fold");
+    Progress(
+        fmt::format("state as of: building snapshots (every {} events) with one full fold", every));
     replay::StateQuery q;
     q.scenario = kScenario;
     auto t0 = Clock::now();
     auto s = engine.StateAt(q);
     if (!s.ok()) return s.status();
-    Emit({"snapshot_build", "demarche-embedded", "", "seconds", SecondsSince(t0), "s", 1,
-          "first full fold, writing a snapshot every 1000 events"});
+    Emit({"snapshot_build", "demarche-embedded", variant, "seconds", SecondsSince(t0), "s", 1,
+          fmt::format("first full fold, writing a snapshot every {} events", every)});
   }
-  Emit({"snapshot_build", "demarche-embedded", "", "bytes",
+  Emit({"snapshot_build", "demarche-embedded", variant, "bytes",
         static_cast<double>(DirBytes(main_dir)) - static_cast<double>(before), "B", 1,
         "data directory growth (WAL + SST), approximate"});
   for (int rep = 1; rep <= o.repeats; ++rep) {
@@ -324,7 +396,7 @@ absl::Status StateAsOf(const EmbeddedOptions& o, const std::string& main_dir) {
       ms.push_back(SecondsSince(t0) * 1e3);
       if (!s.ok()) return s.status();
     }
-    EmitLatency("state_as_of", "demarche-embedded", "snapshots=on", rep, ms, "");
+    EmitLatency("state_as_of", "demarche-embedded", variant, rep, ms, "");
   }
   return absl::OkStatus();
 }
@@ -450,10 +522,14 @@ absl::Status RunEmbeddedBench(const EmbeddedOptions& o) {
   fs::create_directories(o.workdir);
   const std::string main_dir = fmt::format("{}/ledger-1", o.workdir);
   const std::string floor_dir = fmt::format("{}/floor-1", o.workdir);
-  absl::Status st = BulkAppend(o, main_dir);
-  if (st.ok()) st = ReplayAndVerify(o, main_dir, floor_dir);
-  if (st.ok()) st = StateAsOf(o, main_dir);
-  if (st.ok()) st = Branches(o, main_dir, floor_dir);
+  const auto has = [&](const char* phase) {
+    return fmt::format(",{},", o.phases).find(fmt::format(",{},", phase)) != std::string::npos;
+  };
+  absl::Status st = BulkAppend(o, main_dir, has("bulk"));
+  if (st.ok() && has("replay")) st = ReplayAndVerify(o, main_dir, floor_dir);
+  if (st.ok() && has("fold")) st = FoldBreakdown(o, main_dir);
+  if (st.ok() && has("asof")) st = StateAsOf(o, main_dir);
+  if (st.ok() && has("branches")) st = Branches(o, main_dir, floor_dir);
   fs::remove_all(o.workdir);
   return st;
 }

@@ -25,6 +25,14 @@ struct EmbeddedOptions {
   int branches = 10000;           // the "many branches" workload, per repeat
   int branch_samples = 200;       // timed CreateBranch calls per parent size
   uint64_t sync_events = 200000;  // events of the sync=on bulk variant (0 = skip)
+  // Engine snapshot interval for the as-of workload; 0 = the engine's default
+  // (1000) up to 100k events and events/20 above: a snapshot holds the whole
+  // state, which grows with the branch, so building them every 1000 events is
+  // quadratic (see RESULTS.md).
+  uint64_t snapshot_every = 0;
+  // Phases to run: bulk,replay,fold,asof,branches (the first bulk load always
+  // runs: it makes the data the others use).
+  std::string phases = "bulk,replay,fold,asof,branches";
   GeneratorOptions generator;
 };
 

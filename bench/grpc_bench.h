@@ -21,7 +21,8 @@ struct GrpcOptions {
   double seconds = 5;
   uint64_t events = 1000000;                      // streamed, then served
   std::vector<size_t> stream_batches{100, 1000};  // events per AppendStream message
-  int queries = 50;                               // GetState queries while serving
+  int queries = 10;                               // GetState queries while serving
+  double deadline = 60;                           // seconds allowed to each GetState / Verify
   int repeats = 3;
   GeneratorOptions generator;
 };

@@ -114,6 +114,13 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   emb_cmd->add_option("--sync-events", emb.sync_events, "events of the sync=on bulk variant")
       ->capture_default_str();
+  emb_cmd
+      ->add_option("--snapshot-every", emb.snapshot_every,
+                   "engine snapshot interval for the as-of workload (0 = the engine's "
+                   "default up to 100k events, events/20 above)")
+      ->capture_default_str();
+  emb_cmd->add_option("--phases", emb.phases, "comma-separated: bulk,replay,fold,asof,branches")
+      ->capture_default_str();
   AddGenFlags(emb_cmd, gen);
 
   // ---- grpc: the real server ------------------------------------------------
@@ -134,6 +141,8 @@ int main(int argc, char** argv) {
       ->delimiter(',')
       ->capture_default_str();
   grpc_cmd->add_option("--queries", grpc.queries, "GetState calls while serving")
+      ->capture_default_str();
+  grpc_cmd->add_option("--deadline", grpc.deadline, "seconds allowed to each GetState/Verify")
       ->capture_default_str();
   grpc_cmd->add_option("--repeats", grpc.repeats, "repeats")->capture_default_str();
   AddGenFlags(grpc_cmd, gen);
