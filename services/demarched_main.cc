@@ -1,0 +1,249 @@
+// demarched: the demarche gRPC server over an embedded RocksDB ledger.
+//
+// Start-up: parse flags, block SIGINT/SIGTERM (so gRPC's threads never see
+// them), open the ledger, optionally load the bundled record, serve. The main
+// thread then waits for a signal and shuts down gracefully; a second signal
+// exits at once.
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+
+#include "ledger/import.h"
+#include "ledger/ledger.h"
+#include "services/health_probe.h"
+#include "services/log.h"
+#include "services/server.h"
+
+namespace fs = std::filesystem;
+using demarche::services::Log;
+using demarche::services::LogLevel;
+
+namespace {
+
+struct Flags {
+  std::string listen = "127.0.0.1:50051";
+  std::string data_dir = "./demarche-data";
+  bool load_bundled = false;
+  std::string bundle_dir;  // empty = found next to the executable or in the source tree
+  bool no_sync = false;
+  std::string port_file;
+  std::string principal = "local";
+  double shutdown_grace_s = 10;
+  int max_message_mb = 32;
+  std::string log_level = "info";
+  std::string check;
+};
+
+std::string Str(const absl::Status& s) { return std::string(s.message()); }
+
+// Where the bundled Six Party Talks record lives when --bundle-dir is not
+// given: an installed share/ dir, the source tree next to build/<dir>/, the
+// source tree this binary was built from, the working directory.
+std::string DefaultBundleDir() {
+  std::vector<fs::path> candidates;
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    fs::path bin = exe.parent_path();
+    candidates.push_back(bin / "../share/demarche/six-party-talks");
+    candidates.push_back(bin / "../../data/six-party-talks");
+  }
+  candidates.push_back(fs::path(DEMARCHE_SOURCE_DIR) / "data/six-party-talks");
+  candidates.push_back("data/six-party-talks");
+  for (const fs::path& p : candidates) {
+    if (fs::is_directory(p, ec)) return fs::weakly_canonical(p, ec).string();
+  }
+  return (fs::path(DEMARCHE_SOURCE_DIR) / "data/six-party-talks").string();
+}
+
+// Loads the bundled record only into a data directory that holds no scenario,
+// so a restart never loads it twice.
+bool LoadBundled(demarche::ledger::Ledger& ledger, const Flags& flags) {
+  const std::string dir = flags.bundle_dir.empty() ? DefaultBundleDir() : flags.bundle_dir;
+  auto scenarios = ledger.ListScenarios();
+  if (!scenarios.ok()) {
+    Log(LogLevel::kError, "bundle load failed", {{"error", Str(scenarios.status())}});
+    return false;
+  }
+  if (!scenarios->empty()) {
+    Log(LogLevel::kInfo, "bundle skipped: data dir already holds scenarios",
+        {{"bundle_dir", dir}, {"scenarios", std::to_string(scenarios->size())}});
+    return true;
+  }
+  if (!fs::is_directory(dir)) {
+    Log(LogLevel::kError, "bundle load failed",
+        {{"bundle_dir", dir}, {"error", "no such directory; pass --bundle-dir"}});
+    return false;
+  }
+  auto start = std::chrono::steady_clock::now();
+  auto loaded = demarche::ledger::LoadBundle(ledger, dir, flags.principal);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  start)
+                .count();
+  if (!loaded.ok()) {
+    Log(LogLevel::kError, "bundle load failed",
+        {{"bundle_dir", dir}, {"error", Str(loaded.status())}});
+    return false;
+  }
+  std::string branches;
+  for (const std::string& b : loaded->branches_created)
+    branches += (branches.empty() ? "" : ",") + b;
+  Log(LogLevel::kInfo, "bundle loaded",
+      {{"bundle_dir", dir},
+       {"events", std::to_string(loaded->events_appended)},
+       {"branches", branches},
+       {"ms", std::to_string(ms)}});
+  return true;
+}
+
+// Written via a temporary file and a rename, so a reader never sees half a port.
+bool WritePortFile(const std::string& path, int port) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << port << "\n";
+    if (!out.flush()) return false;
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  return !ec;
+}
+
+int Check(const std::string& address) {
+  auto serving = demarche::services::ProbeHealth(address, "", std::chrono::seconds(3));
+  if (!serving.ok()) {
+    std::fprintf(stderr, "demarched --check %s: %s\n", address.c_str(),
+                 Str(serving.status()).c_str());
+    return 1;
+  }
+  std::printf("%s\n", *serving ? "SERVING" : "NOT_SERVING");
+  return *serving ? 0 : 1;
+}
+
+int Serve(const Flags& flags, const sigset_t& signals) {
+  Log(LogLevel::kInfo, "starting",
+      {{"listen", flags.listen},
+       {"data_dir", flags.data_dir},
+       {"sync", flags.no_sync ? "false" : "true"},
+       {"pid", std::to_string(getpid())}});
+  demarche::ledger::Options ledger_options;
+  ledger_options.sync = !flags.no_sync;
+  auto ledger = demarche::ledger::Ledger::Open(flags.data_dir, ledger_options);
+  if (!ledger.ok()) {
+    Log(LogLevel::kError, "cannot open data dir",
+        {{"data_dir", flags.data_dir}, {"error", Str(ledger.status())}});
+    return 1;
+  }
+  if (flags.load_bundled && !LoadBundled(**ledger, flags)) return 1;
+
+  demarche::services::ServerOptions options;
+  options.listen = flags.listen;
+  options.local_principal = flags.principal;
+  options.max_receive_message_bytes = flags.max_message_mb << 20;
+  auto server = demarche::services::Server::Start(ledger->get(), options);
+  if (!server.ok()) {
+    Log(LogLevel::kError, "cannot start server",
+        {{"listen", flags.listen}, {"error", Str(server.status())}});
+    return 1;
+  }
+  if (!flags.port_file.empty() && !WritePortFile(flags.port_file, (*server)->port())) {
+    Log(LogLevel::kError, "cannot write port file", {{"port_file", flags.port_file}});
+    return 1;
+  }
+  Log(LogLevel::kInfo, "serving",
+      {{"address", (*server)->address()}, {"port", std::to_string((*server)->port())}});
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  const auto grace = std::chrono::milliseconds(static_cast<int64_t>(flags.shutdown_grace_s * 1000));
+  Log(LogLevel::kInfo, "shutting down",
+      {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"},
+       {"grace_ms", std::to_string(grace.count())}});
+  // A second signal means "now": skip the grace period.
+  std::thread([signals] {
+    int again = 0;
+    sigwait(&signals, &again);
+    Log(LogLevel::kWarn, "second signal: exiting without a graceful shutdown");
+    std::_Exit(130);
+  }).detach();
+  auto start = std::chrono::steady_clock::now();
+  (*server)->Shutdown(grace);
+  server->reset();
+  ledger->reset();  // flushes and closes RocksDB
+  if (!flags.port_file.empty()) std::remove(flags.port_file.c_str());
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  start)
+                .count();
+  Log(LogLevel::kInfo, "stopped", {{"ms", std::to_string(ms)}});
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Flags flags;
+  CLI::App app{
+      "demarched: the demarche gRPC server. Serves scenarios, ledger, branches, replay and "
+      "audit (package demarche.v1), plus grpc.health.v1 and server reflection, over an "
+      "embedded RocksDB data directory. Logs key=value lines to stderr; stops gracefully on "
+      "SIGTERM or SIGINT.",
+      "demarched"};
+  app.add_option("--listen", flags.listen, "Address to listen on, host:port (port 0 = any free)")
+      ->capture_default_str();
+  app.add_option("--data-dir", flags.data_dir, "RocksDB data directory; created if missing")
+      ->capture_default_str();
+  app.add_flag("--load-bundled", flags.load_bundled,
+               "Load the bundled Six Party Talks record and its example branches at start-up "
+               "if the data directory holds no scenario yet");
+  app.add_option("--bundle-dir", flags.bundle_dir,
+                 "Bundle to load with --load-bundled (default: data/six-party-talks, found "
+                 "next to the executable or in the source tree)");
+  app.add_flag("--no-sync", flags.no_sync,
+               "Do not fsync the write-ahead log on every append (faster, loses the last "
+               "appends on power failure)");
+  app.add_option("--port-file", flags.port_file,
+                 "Write the bound port to this file once serving (for --listen host:0); "
+                 "removed on clean shutdown");
+  app.add_option("--principal", flags.principal,
+                 "Principal recorded as recorded_by/owner for unauthenticated calls")
+      ->capture_default_str();
+  app.add_option("--shutdown-grace", flags.shutdown_grace_s,
+                 "Seconds in-flight calls get to finish on SIGTERM/SIGINT")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 3600.0));
+  app.add_option("--max-message-mb", flags.max_message_mb, "Largest request accepted, in MiB")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--log-level", flags.log_level, "debug, info, warn or error")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  app.add_option("--check", flags.check,
+                 "Do not serve: ask the server at this host:port for its health and exit 0 if "
+                 "SERVING, 1 otherwise (for container health checks)");
+  CLI11_PARSE(app, argc, argv);
+
+  LogLevel level = LogLevel::kInfo;
+  demarche::services::ParseLogLevel(flags.log_level, &level);
+  demarche::services::SetLogLevel(level);
+  if (!flags.check.empty()) return Check(flags.check);
+
+  // Blocked before any thread starts, so only sigwait() ever sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return Serve(flags, signals);
+}

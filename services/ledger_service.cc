@@ -1,0 +1,273 @@
+// LedgerService: append batches, read a lineage, subscribe, get one event.
+#include <algorithm>
+#include <set>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "ledger/date.h"
+#include "services/rpc.h"
+#include "services/services.h"
+#include "services/validate.h"
+
+namespace demarche::services {
+namespace {
+
+// How long one WaitForHead may block before a subscription re-checks
+// cancellation and shutdown.
+constexpr int64_t kSubscribePollMs = 200;
+
+// The filters of a ReadRequest, checked once and applied per event.
+struct ReadFilter {
+  std::set<std::string> parties;
+  std::set<std::string> move_types;
+  uint32_t from_key = ledger::kMinDateKey;
+  uint32_t to_key = ledger::kMaxDateKey;
+  uint64_t min_seq = 0;
+
+  bool Matches(const v1::Event& e) const {
+    if (e.seq() < min_seq) return false;
+    uint32_t key = ledger::SortKey(e.occurred());
+    if (key < from_key || key > to_key) return false;
+    if (!move_types.empty() && move_types.count(MoveTypeName(e.move())) == 0) return false;
+    if (parties.empty()) return true;
+    auto named = [&](const auto& codes) {
+      return std::any_of(codes.begin(), codes.end(),
+                         [&](const std::string& c) { return parties.count(c) > 0; });
+    };
+    return named(e.actor()) || named(e.recipients());
+  }
+};
+
+absl::StatusOr<ReadFilter> BuildFilter(ledger::Ledger& ledger, const v1::ReadRequest& request) {
+  if (!v1::ReadOrder_IsValid(request.order())) {
+    return absl::InvalidArgumentError(fmt::format("order: unknown value {}", request.order()));
+  }
+  DEMARCHE_RETURN_IF_ERROR(
+      ValidateDateRange(request.from_date(), "from_date", request.to_date(), "to_date"));
+  ReadFilter filter;
+  if (ledger::IsSet(request.from_date())) filter.from_key = ledger::SortKey(request.from_date());
+  if (ledger::IsSet(request.to_date())) filter.to_key = ledger::LastDayKey(request.to_date());
+  for (int i = 0; i < request.move_types_size(); ++i) {
+    DEMARCHE_RETURN_IF_ERROR(
+        ValidateMoveType(request.move_types(i), fmt::format("move_types[{}]", i)));
+    filter.move_types.insert(request.move_types(i));
+  }
+  for (int i = 0; i < request.parties_size(); ++i) {
+    DEMARCHE_RETURN_IF_ERROR(ValidatePartyCode(request.parties(i), fmt::format("parties[{}]", i)));
+  }
+  if (request.parties_size() > 0) {
+    // An unknown code would silently match nothing: say so instead.
+    DEMARCHE_ASSIGN_OR_RETURN(v1::Scenario scenario, ledger.GetScenario(request.scenario()));
+    std::set<std::string> roster;
+    for (const v1::Party& p : scenario.roster()) roster.insert(p.code());
+    for (int i = 0; i < request.parties_size(); ++i) {
+      if (roster.count(request.parties(i)) == 0) {
+        return absl::InvalidArgumentError(
+            fmt::format("parties[{}]: \"{}\" is not a party of scenario \"{}\"", i,
+                        request.parties(i), request.scenario()));
+      }
+      filter.parties.insert(request.parties(i));
+    }
+  }
+  return filter;
+}
+
+absl::StatusOr<std::unique_ptr<ledger::EventIterator>> OpenRead(ledger::Ledger& ledger,
+                                                                const v1::ReadRequest& request,
+                                                                const std::string& branch,
+                                                                ReadFilter* filter) {
+  if (request.order() == v1::READ_ORDER_OCCURRED) {
+    filter->min_seq = request.from_seq();
+    return ledger.ReadByOccurred(request.scenario(), branch, filter->from_key, filter->to_key,
+                                 request.known_at());
+  }
+  ledger::ReadOptions options;
+  options.from_seq = request.from_seq();
+  options.max_seq = request.known_at();
+  if (request.order() == v1::READ_ORDER_SEQ_REVERSE) {
+    options.direction = ledger::Direction::kBackward;
+    // Backwards "from the head" means from the known_at bound when there is one.
+    if (options.max_seq != 0 && (options.from_seq == 0 || options.from_seq > options.max_seq)) {
+      options.from_seq = options.max_seq;
+    }
+  }
+  return ledger.Read(request.scenario(), branch, options);
+}
+
+}  // namespace
+
+// ---- Append ------------------------------------------------------------------
+
+absl::Status LedgerServiceImpl::DoAppend(grpc::ServerContext* context,
+                                         const v1::AppendRequest& request,
+                                         v1::AppendResponse* response) {
+  DEMARCHE_RETURN_IF_ERROR(ValidateName(request.scenario(), "scenario"));
+  // No default here: writing to the trunk must be said explicitly.
+  DEMARCHE_RETURN_IF_ERROR(ValidateName(request.branch(), "branch"));
+  if (request.events_size() == 0) {
+    return absl::InvalidArgumentError("events: at least one event is required");
+  }
+  uint64_t expected_head = ledger::kAnyHead;
+  if (request.has_expected_head()) {
+    if (request.expected_head() == ledger::kAnyHead) {
+      return absl::InvalidArgumentError("expected_head: out of range");
+    }
+    expected_head = request.expected_head();
+  }
+  std::vector<v1::Event> events(request.events().begin(), request.events().end());
+  DEMARCHE_ASSIGN_OR_RETURN(
+      ledger::AppendResult result,
+      backend_->ledger->Append(request.scenario(), request.branch(), events, expected_head,
+                               backend_->Caller(context).name));
+  if (result.events.empty()) return absl::InternalError("append stored no events");
+  response->set_first_seq(result.events.front().seq());
+  response->set_last_seq(result.events.back().seq());
+  response->set_head_seq(result.head_seq);
+  response->set_replayed(result.replayed);
+  if (result.head_seq == result.events.back().seq()) {
+    response->set_head_hash(result.events.back().hash());
+  } else {
+    // An idempotent retry whose events are no longer at the head.
+    DEMARCHE_ASSIGN_OR_RETURN(
+        v1::Event head,
+        backend_->ledger->GetEvent(request.scenario(), request.branch(), result.head_seq));
+    response->set_head_hash(head.hash());
+  }
+  for (v1::Event& e : result.events) *response->add_events() = std::move(e);
+  return absl::OkStatus();
+}
+
+grpc::Status LedgerServiceImpl::Append(grpc::ServerContext* context,
+                                       const v1::AppendRequest* request,
+                                       v1::AppendResponse* response) {
+  return Serve(context, "Append", [&] { return DoAppend(context, *request, response); });
+}
+
+grpc::Status LedgerServiceImpl::AppendStream(
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<v1::AppendResponse, v1::AppendRequest>* stream) {
+  return Serve(context, "AppendStream", [&]() -> absl::Status {
+    v1::AppendRequest request;
+    for (int batch = 0; stream->Read(&request); ++batch) {
+      if (context->IsCancelled()) return CancelledStatus(context);
+      v1::AppendResponse response;
+      // Earlier batches stay committed; the failing one writes nothing.
+      DEMARCHE_RETURN_IF_ERROR(
+          Prefixed(DoAppend(context, request, &response), fmt::format("batch[{}]", batch)));
+      if (!stream->Write(response)) return CancelledStatus(context);
+    }
+    return absl::OkStatus();
+  });
+}
+
+// ---- Read ----------------------------------------------------------------------
+
+absl::Status LedgerServiceImpl::DoRead(grpc::ServerContext* context, const v1::ReadRequest& request,
+                                       grpc::ServerWriter<v1::Event>* writer) {
+  DEMARCHE_RETURN_IF_ERROR(ValidateName(request.scenario(), "scenario"));
+  const std::string branch = BranchOrMain(request.branch());
+  DEMARCHE_RETURN_IF_ERROR(ValidateName(branch, "branch"));
+  DEMARCHE_ASSIGN_OR_RETURN(ReadFilter filter, BuildFilter(*backend_->ledger, request));
+  DEMARCHE_ASSIGN_OR_RETURN(std::unique_ptr<ledger::EventIterator> it,
+                            OpenRead(*backend_->ledger, request, branch, &filter));
+  uint32_t sent = 0;
+  for (; it->Valid(); it->Next()) {
+    if (context->IsCancelled()) return CancelledStatus(context);
+    if (!filter.Matches(it->event())) continue;
+    if (!writer->Write(it->event())) return CancelledStatus(context);
+    if (request.limit() != 0 && ++sent >= request.limit()) return absl::OkStatus();
+  }
+  return it->status();
+}
+
+grpc::Status LedgerServiceImpl::Read(grpc::ServerContext* context, const v1::ReadRequest* request,
+                                     grpc::ServerWriter<v1::Event>* writer) {
+  return Serve(context, "Read", [&] { return DoRead(context, *request, writer); });
+}
+
+// ---- Subscribe ---------------------------------------------------------------------
+
+// Catch-up and live are one loop: send every event in (cursor, head], move the
+// cursor to head, wait for the head to pass it, repeat. The cursor only moves
+// to a head whose events were all sent, so nothing is lost or repeated when
+// history turns into live appends.
+absl::Status LedgerServiceImpl::DoSubscribe(grpc::ServerContext* context,
+                                            const v1::SubscribeRequest& request,
+                                            grpc::ServerWriter<v1::Event>* writer) {
+  DEMARCHE_RETURN_IF_ERROR(ValidateName(request.scenario(), "scenario"));
+  const std::string branch = BranchOrMain(request.branch());
+  DEMARCHE_RETURN_IF_ERROR(ValidateName(branch, "branch"));
+  ledger::Ledger& ledger = *backend_->ledger;
+  DEMARCHE_ASSIGN_OR_RETURN(v1::Branch info, ledger.GetBranch(request.scenario(), branch));
+  uint64_t head = info.head_seq();
+  if (request.after_seq() > head) {
+    return absl::OutOfRangeError(
+        fmt::format("after_seq: {} is beyond the head of branch \"{}\" in scenario \"{}\" ({})",
+                    request.after_seq(), branch, request.scenario(), head));
+  }
+  uint64_t cursor = request.after_seq();
+  // Headers go out now, so a client knows the subscription is live even
+  // before the first event.
+  writer->SendInitialMetadata();
+  while (true) {
+    if (head > cursor) {
+      ledger::ReadOptions options;
+      options.from_seq = cursor + 1;
+      options.max_seq = head;
+      DEMARCHE_ASSIGN_OR_RETURN(std::unique_ptr<ledger::EventIterator> it,
+                                ledger.Read(request.scenario(), branch, options));
+      for (; it->Valid(); it->Next()) {
+        if (context->IsCancelled()) return CancelledStatus(context);
+        if (!writer->Write(it->event())) return CancelledStatus(context);
+      }
+      DEMARCHE_RETURN_IF_ERROR(it->status());
+      cursor = head;
+    }
+    while (head <= cursor) {
+      if (context->IsCancelled()) return CancelledStatus(context);
+      if (backend_->stopping.load()) {
+        return absl::UnavailableError(fmt::format(
+            "server shutting down; resume with after_seq={} on another server", cursor));
+      }
+      DEMARCHE_ASSIGN_OR_RETURN(
+          head, ledger.WaitForHead(request.scenario(), branch, cursor, kSubscribePollMs));
+    }
+  }
+}
+
+grpc::Status LedgerServiceImpl::Subscribe(grpc::ServerContext* context,
+                                          const v1::SubscribeRequest* request,
+                                          grpc::ServerWriter<v1::Event>* writer) {
+  return Serve(context, "Subscribe", [&] { return DoSubscribe(context, *request, writer); });
+}
+
+// ---- GetEvent -------------------------------------------------------------------
+
+grpc::Status LedgerServiceImpl::GetEvent(grpc::ServerContext* context,
+                                         const v1::GetEventRequest* request, v1::Event* response) {
+  return Serve(context, "GetEvent", [&]() -> absl::Status {
+    DEMARCHE_RETURN_IF_ERROR(ValidateName(request->scenario(), "scenario"));
+    const std::string branch = BranchOrMain(request->branch());
+    DEMARCHE_RETURN_IF_ERROR(ValidateName(branch, "branch"));
+    switch (request->key_case()) {
+      case v1::GetEventRequest::kSeq: {
+        if (request->seq() == 0) return absl::InvalidArgumentError("seq: must be at least 1");
+        DEMARCHE_ASSIGN_OR_RETURN(
+            *response, backend_->ledger->GetEvent(request->scenario(), branch, request->seq()));
+        return absl::OkStatus();
+      }
+      case v1::GetEventRequest::kId: {
+        DEMARCHE_RETURN_IF_ERROR(ValidateRequired(request->id(), "id"));
+        DEMARCHE_ASSIGN_OR_RETURN(
+            *response, backend_->ledger->FindEvent(request->scenario(), branch, request->id()));
+        return absl::OkStatus();
+      }
+      case v1::GetEventRequest::KEY_NOT_SET:
+        break;
+    }
+    return absl::InvalidArgumentError("key: one of seq or id is required");
+  });
+}
+
+}  // namespace demarche::services

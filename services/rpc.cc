@@ -1,0 +1,41 @@
+#include "services/rpc.h"
+
+#include <chrono>
+
+#include "absl/status/status.h"
+#include "services/log.h"
+
+namespace demarche::services {
+
+void LogRpcFailure(const grpc::ServerContext* context, std::string_view method,
+                   const absl::Status& status) {
+  // Server faults are errors; a client's bad request or a lost race is a warning.
+  LogLevel level = LogLevel::kWarn;
+  switch (status.code()) {
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kUnknown:
+    case absl::StatusCode::kDataLoss:
+    case absl::StatusCode::kUnimplemented:
+      level = LogLevel::kError;
+      break;
+    case absl::StatusCode::kCancelled:
+      level = LogLevel::kDebug;
+      break;
+    default:
+      break;
+  }
+  Log(level, "rpc failed",
+      {{"rpc", std::string(method)},
+       {"code", absl::StatusCodeToString(status.code())},
+       {"error", std::string(status.message())},
+       {"peer", context != nullptr ? context->peer() : std::string()}});
+}
+
+absl::Status CancelledStatus(const grpc::ServerContext* context) {
+  if (context != nullptr && context->deadline() <= std::chrono::system_clock::now()) {
+    return absl::DeadlineExceededError("deadline exceeded before the call completed");
+  }
+  return absl::CancelledError("call cancelled by the client");
+}
+
+}  // namespace demarche::services

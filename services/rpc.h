@@ -1,0 +1,38 @@
+// The one place where a handler's absl::Status becomes the call's grpc::Status:
+// exceptions turn into INTERNAL (a bad request must never crash the server)
+// and every failure is logged as one structured line.
+#pragma once
+
+#include <exception>
+#include <string_view>
+
+#include <grpcpp/server_context.h>
+#include <grpcpp/support/status.h>
+
+#include "absl/status/status.h"
+#include "services/status.h"
+
+namespace demarche::services {
+
+void LogRpcFailure(const grpc::ServerContext* context, std::string_view method,
+                   const absl::Status& status);
+
+// The status to end a stream with when the client went away or the deadline
+// passed (the client already has its own status; this one is for the log).
+absl::Status CancelledStatus(const grpc::ServerContext* context);
+
+template <typename Body>
+grpc::Status Serve(grpc::ServerContext* context, std::string_view method, Body&& body) {
+  absl::Status status;
+  try {
+    status = body();
+  } catch (const std::exception& e) {
+    status = absl::InternalError(std::string("unexpected error: ") + e.what());
+  } catch (...) {
+    status = absl::InternalError("unexpected error");
+  }
+  if (!status.ok()) LogRpcFailure(context, method, status);
+  return ToGrpcStatus(status);
+}
+
+}  // namespace demarche::services

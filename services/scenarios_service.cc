@@ -1,0 +1,66 @@
+// ScenarioService: create, get and list the named ledgers.
+#include <set>
+
+#include <fmt/format.h>
+
+#include "services/rpc.h"
+#include "services/services.h"
+#include "services/validate.h"
+
+namespace demarche::services {
+namespace {
+
+absl::Status ValidateNewScenario(const v1::CreateScenarioRequest& request) {
+  if (!request.has_scenario()) return absl::InvalidArgumentError("scenario: required");
+  const v1::Scenario& s = request.scenario();
+  DEMARCHE_RETURN_IF_ERROR(ValidateName(s.name(), "scenario.name"));
+  if (s.roster_size() == 0) {
+    return absl::InvalidArgumentError("scenario.roster: at least one party is required");
+  }
+  std::set<std::string> seen;
+  for (int i = 0; i < s.roster_size(); ++i) {
+    std::string field = fmt::format("scenario.roster[{}].code", i);
+    DEMARCHE_RETURN_IF_ERROR(ValidatePartyCode(s.roster(i).code(), field));
+    if (!seen.insert(s.roster(i).code()).second) {
+      return absl::InvalidArgumentError(
+          fmt::format("{}: duplicate party \"{}\"", field, s.roster(i).code()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+grpc::Status ScenarioServiceImpl::CreateScenario(grpc::ServerContext* context,
+                                                 const v1::CreateScenarioRequest* request,
+                                                 v1::Scenario* response) {
+  return Serve(context, "CreateScenario", [&]() -> absl::Status {
+    DEMARCHE_RETURN_IF_ERROR(ValidateNewScenario(*request));
+    DEMARCHE_ASSIGN_OR_RETURN(*response, backend_->ledger->CreateScenario(
+                                             request->scenario(), backend_->Caller(context).name));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status ScenarioServiceImpl::GetScenario(grpc::ServerContext* context,
+                                              const v1::GetScenarioRequest* request,
+                                              v1::Scenario* response) {
+  return Serve(context, "GetScenario", [&]() -> absl::Status {
+    DEMARCHE_RETURN_IF_ERROR(ValidateName(request->name(), "name"));
+    DEMARCHE_ASSIGN_OR_RETURN(*response, backend_->ledger->GetScenario(request->name()));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status ScenarioServiceImpl::ListScenarios(grpc::ServerContext* context,
+                                                const v1::ListScenariosRequest* /*request*/,
+                                                v1::ListScenariosResponse* response) {
+  return Serve(context, "ListScenarios", [&]() -> absl::Status {
+    DEMARCHE_ASSIGN_OR_RETURN(std::vector<v1::Scenario> scenarios,
+                              backend_->ledger->ListScenarios());
+    for (v1::Scenario& s : scenarios) *response->add_scenarios() = std::move(s);
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace demarche::services

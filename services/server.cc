@@ -1,0 +1,90 @@
+#include "services/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_builder.h>
+
+#include <fmt/format.h>
+
+#include "services/services.h"
+
+namespace demarche::services {
+namespace {
+
+// Health is reported for the whole server ("") and for each service by its
+// full name, so probes may ask either way.
+const char* const kServiceNames[] = {
+    "demarche.v1.ScenarioService", "demarche.v1.LedgerService", "demarche.v1.BranchService",
+    "demarche.v1.ReplayService",   "demarche.v1.AuditService",
+};
+
+// "host:port" -> host; "[::1]:0" -> "[::1]".
+std::string HostOf(const std::string& listen) {
+  size_t colon = listen.rfind(':');
+  return colon == std::string::npos ? listen : listen.substr(0, colon);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(ledger::Ledger* ledger,
+                                                      const ServerOptions& options) {
+  if (ledger == nullptr) return absl::InvalidArgumentError("ledger: required");
+  std::unique_ptr<Server> server(new Server());
+  server->host_ = HostOf(options.listen);
+  server->engine_ = std::make_unique<replay::Engine>(ledger, options.engine);
+  server->backend_.ledger = ledger;
+  server->backend_.engine = server->engine_.get();
+  server->backend_.local_principal = options.local_principal;
+  Backend* backend = &server->backend_;
+  server->services_.push_back(std::make_unique<ScenarioServiceImpl>(backend));
+  server->services_.push_back(std::make_unique<LedgerServiceImpl>(backend));
+  server->services_.push_back(std::make_unique<BranchServiceImpl>(backend));
+  server->services_.push_back(std::make_unique<ReplayServiceImpl>(backend));
+  server->services_.push_back(std::make_unique<AuditServiceImpl>(backend));
+
+  // Both must happen before the builder builds (build.md).
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  grpc::ServerBuilder builder;
+  // gRPC sets SO_REUSEPORT by default, which would let a second demarched
+  // bind the same port silently; a busy port must be an error.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  auto credentials = options.credentials ? options.credentials : grpc::InsecureServerCredentials();
+  builder.AddListeningPort(options.listen, credentials, &server->port_);
+  for (auto& service : server->services_) builder.RegisterService(service.get());
+  server->server_ = builder.BuildAndStart();
+  if (server->server_ == nullptr || server->port_ == 0) {
+    server->server_.reset();
+    return absl::UnavailableError(fmt::format(
+        "listen: cannot listen on {} (address in use, not local, or malformed)", options.listen));
+  }
+  grpc::HealthCheckServiceInterface* health = server->server_->GetHealthCheckService();
+  if (health != nullptr) {
+    health->SetServingStatus(true);
+    for (const char* name : kServiceNames) health->SetServingStatus(name, true);
+  }
+  return server;
+}
+
+std::string Server::address() const { return fmt::format("{}:{}", host_, port_); }
+
+void Server::Shutdown(std::chrono::milliseconds grace) {
+  if (stopped_ || server_ == nullptr) return;
+  stopped_ = true;
+  if (grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService()) {
+    health->SetServingStatus(false);
+  }
+  // Subscriptions never finish on their own: tell them first, then wake any
+  // that are blocked waiting for a new head.
+  backend_.stopping.store(true);
+  backend_.ledger->Shutdown();
+  server_->Shutdown(std::chrono::system_clock::now() + grace);
+  server_->Wait();
+}
+
+Server::~Server() { Shutdown(std::chrono::milliseconds(0)); }
+
+}  // namespace demarche::services

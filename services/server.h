@@ -1,0 +1,65 @@
+// The demarche gRPC server: the five services plus standard health checking
+// and reflection, over one ledger. demarched runs it from main(); tests start
+// it in-process on 127.0.0.1:0.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server.h>
+
+#include "absl/status/statusor.h"
+#include "ledger/ledger.h"
+#include "replay/replay.h"
+#include "services/backend.h"
+
+namespace demarche::services {
+
+struct ServerOptions {
+  // host:port; port 0 picks a free one (see Server::port()).
+  std::string listen = "127.0.0.1:50051";
+  // Null = insecure. The TLS seam: issue 5 passes SslServerCredentials here
+  // (with an AuthMetadataProcessor for tokens, see principal.h).
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  // recorded_by / owner for calls that carry no authenticated identity.
+  std::string local_principal = "local";
+  // Largest request accepted (an Append batch); larger ones get RESOURCE_EXHAUSTED.
+  int max_receive_message_bytes = 32 << 20;
+  replay::EngineOptions engine;
+};
+
+class Server {
+ public:
+  // Builds and starts the server over `ledger`, which must outlive it.
+  // UNAVAILABLE if the address cannot be bound.
+  static absl::StatusOr<std::unique_ptr<Server>> Start(ledger::Ledger* ledger,
+                                                       const ServerOptions& options);
+  ~Server();  // Shutdown(0) if not yet shut down.
+
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  int port() const { return port_; }
+  std::string address() const;  // the listen host with the bound port
+
+  // Graceful stop: health turns NOT_SERVING, new calls are refused,
+  // subscriptions end (UNAVAILABLE, with their resume point), in-flight calls
+  // get up to `grace` to finish and are then cancelled. Wakes the ledger's
+  // waiters (Ledger::Shutdown) but does not close the ledger. Idempotent.
+  void Shutdown(std::chrono::milliseconds grace);
+
+ private:
+  Server() = default;
+
+  std::string host_;
+  int port_ = 0;
+  Backend backend_;
+  std::unique_ptr<replay::Engine> engine_;
+  std::vector<std::unique_ptr<grpc::Service>> services_;
+  std::unique_ptr<grpc::Server> server_;
+  bool stopped_ = false;
+};
+
+}  // namespace demarche::services

@@ -1,0 +1,114 @@
+// The five demarche.v1 services, each a thin gRPC layer over the ledger and
+// the replay engine: validate the request at the edge, call down, map the
+// result. One .cc per service. All share one Backend (not owned).
+#pragma once
+
+#include "demarche/v1/audit_service.grpc.pb.h"
+#include "demarche/v1/branches_service.grpc.pb.h"
+#include "demarche/v1/ledger_service.grpc.pb.h"
+#include "demarche/v1/replay_service.grpc.pb.h"
+#include "demarche/v1/scenarios_service.grpc.pb.h"
+#include "services/backend.h"
+
+namespace demarche::services {
+
+class ScenarioServiceImpl final : public v1::ScenarioService::Service {
+ public:
+  explicit ScenarioServiceImpl(Backend* backend) : backend_(backend) {}
+
+  grpc::Status CreateScenario(grpc::ServerContext* context,
+                              const v1::CreateScenarioRequest* request,
+                              v1::Scenario* response) override;
+  grpc::Status GetScenario(grpc::ServerContext* context, const v1::GetScenarioRequest* request,
+                           v1::Scenario* response) override;
+  grpc::Status ListScenarios(grpc::ServerContext* context, const v1::ListScenariosRequest* request,
+                             v1::ListScenariosResponse* response) override;
+
+ private:
+  Backend* backend_;
+};
+
+class LedgerServiceImpl final : public v1::LedgerService::Service {
+ public:
+  explicit LedgerServiceImpl(Backend* backend) : backend_(backend) {}
+
+  grpc::Status Append(grpc::ServerContext* context, const v1::AppendRequest* request,
+                      v1::AppendResponse* response) override;
+  grpc::Status AppendStream(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<v1::AppendResponse, v1::AppendRequest>* stream) override;
+  grpc::Status Read(grpc::ServerContext* context, const v1::ReadRequest* request,
+                    grpc::ServerWriter<v1::Event>* writer) override;
+  grpc::Status Subscribe(grpc::ServerContext* context, const v1::SubscribeRequest* request,
+                         grpc::ServerWriter<v1::Event>* writer) override;
+  grpc::Status GetEvent(grpc::ServerContext* context, const v1::GetEventRequest* request,
+                        v1::Event* response) override;
+
+ private:
+  absl::Status DoAppend(grpc::ServerContext* context, const v1::AppendRequest& request,
+                        v1::AppendResponse* response);
+  absl::Status DoRead(grpc::ServerContext* context, const v1::ReadRequest& request,
+                      grpc::ServerWriter<v1::Event>* writer);
+  absl::Status DoSubscribe(grpc::ServerContext* context, const v1::SubscribeRequest& request,
+                           grpc::ServerWriter<v1::Event>* writer);
+
+  Backend* backend_;
+};
+
+class BranchServiceImpl final : public v1::BranchService::Service {
+ public:
+  explicit BranchServiceImpl(Backend* backend) : backend_(backend) {}
+
+  grpc::Status CreateBranch(grpc::ServerContext* context, const v1::CreateBranchRequest* request,
+                            v1::Branch* response) override;
+  grpc::Status GetBranch(grpc::ServerContext* context, const v1::GetBranchRequest* request,
+                         v1::Branch* response) override;
+  grpc::Status ListBranches(grpc::ServerContext* context, const v1::ListBranchesRequest* request,
+                            v1::ListBranchesResponse* response) override;
+  grpc::Status CompareBranches(grpc::ServerContext* context,
+                               const v1::CompareBranchesRequest* request,
+                               v1::CompareBranchesResponse* response) override;
+
+ private:
+  absl::Status DoCreate(grpc::ServerContext* context, const v1::CreateBranchRequest& request,
+                        v1::Branch* response);
+  absl::Status DoCompare(grpc::ServerContext* context, const v1::CompareBranchesRequest& request,
+                         v1::CompareBranchesResponse* response);
+
+  Backend* backend_;
+};
+
+class ReplayServiceImpl final : public v1::ReplayService::Service {
+ public:
+  explicit ReplayServiceImpl(Backend* backend) : backend_(backend) {}
+
+  grpc::Status GetState(grpc::ServerContext* context, const v1::GetStateRequest* request,
+                        v1::ScenarioState* response) override;
+  grpc::Status Timeline(grpc::ServerContext* context, const v1::TimelineRequest* request,
+                        grpc::ServerWriter<v1::TimelineStep>* writer) override;
+  grpc::Status Diff(grpc::ServerContext* context, const v1::DiffRequest* request,
+                    v1::StateDiff* response) override;
+
+ private:
+  absl::Status DoDiff(const v1::DiffRequest& request, v1::StateDiff* response);
+
+  Backend* backend_;
+};
+
+class AuditServiceImpl final : public v1::AuditService::Service {
+ public:
+  explicit AuditServiceImpl(Backend* backend) : backend_(backend) {}
+
+  grpc::Status Verify(grpc::ServerContext* context, const v1::VerifyRequest* request,
+                      v1::VerifyResponse* response) override;
+  grpc::Status History(grpc::ServerContext* context, const v1::HistoryRequest* request,
+                       grpc::ServerWriter<v1::HistoryEntry>* writer) override;
+
+ private:
+  absl::Status DoHistory(grpc::ServerContext* context, const v1::HistoryRequest& request,
+                         grpc::ServerWriter<v1::HistoryEntry>* writer);
+
+  Backend* backend_;
+};
+
+}  // namespace demarche::services
