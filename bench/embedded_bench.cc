@@ -47,40 +47,58 @@ absl::StatusOr<std::unique_ptr<ledger::Ledger>> OpenLedger(const std::string& di
   return ledger::Ledger::Open(dir, o);
 }
 
-// Appends `events` generated events to `scenario`/main in batches; returns the
-// seconds spent inside Append (generation is not timed).
-absl::StatusOr<double> LoadLedger(ledger::Ledger* l, const std::string& scenario, uint64_t events,
-                                  size_t batch, GeneratorOptions g, bool progress) {
+// Wall-clock seconds spent in the timed calls, and the process's CPU seconds
+// over the same stretches (background RocksDB threads included; generating or
+// reading the input is not counted in either).
+struct Load {
+  double busy = 0;
+  double cpu = 0;
+};
+
+constexpr size_t kChunk = 10000;  // events prepared ahead of each timed stretch
+
+// Appends `events` generated events to `scenario`/main in batches.
+absl::StatusOr<Load> LoadLedger(ledger::Ledger* l, const std::string& scenario, uint64_t events,
+                                size_t batch, GeneratorOptions g, bool progress) {
   g.events = events;
   Generator gen(g);
   if (auto s = l->CreateScenario(gen.MakeScenario(scenario), "bench"); !s.ok()) {
     return s.status();
   }
-  double busy = 0;
+  Load load;
   uint64_t done = 0;
   uint64_t next_report = events / 5;
+  std::vector<std::vector<v1::Event>> chunk;
   while (done < events) {
-    const size_t n = std::min<uint64_t>(batch, events - done);
-    std::vector<v1::Event> b = gen.NextBatch(n);
-    const auto t0 = Clock::now();
-    auto r = l->Append(scenario, kMain, b, ledger::kAnyHead, "bench");
-    busy += SecondsSince(t0);
-    if (!r.ok()) return r.status();
-    done += n;
+    chunk.clear();
+    for (uint64_t planned = done; planned < events && planned - done < kChunk;) {
+      const size_t n = std::min<uint64_t>(batch, events - planned);
+      chunk.push_back(gen.NextBatch(n));
+      planned += n;
+    }
+    const double cpu0 = ProcessCpuSeconds();
+    for (const auto& b : chunk) {
+      const auto t0 = Clock::now();
+      auto r = l->Append(scenario, kMain, b, ledger::kAnyHead, "bench");
+      load.busy += SecondsSince(t0);
+      if (!r.ok()) return r.status();
+      done += b.size();
+    }
+    load.cpu += ProcessCpuSeconds() - cpu0;
     if (progress && done >= next_report && done < events) {
       Progress(fmt::format("  ledger: {} events, {:.0f} ev/s so far", done,
-                           static_cast<double>(done) / busy));
+                           static_cast<double>(done) / load.busy));
       next_report += events / 5;
     }
   }
-  return busy;
+  return load;
 }
 
 // The raw RocksDB floor: the ledger's stored event bytes under the ledger's
 // keys, in key order, written with the ledger's own Store options in
-// WriteBatches of `batch`. Returns the seconds spent inside DB::Write.
-absl::StatusOr<double> LoadFloor(const std::string& src_dir, const std::string& dst_dir,
-                                 size_t batch, bool sync, uint64_t limit) {
+// WriteBatches of `batch`.
+absl::StatusOr<Load> LoadFloor(const std::string& src_dir, const std::string& dst_dir, size_t batch,
+                               bool sync, uint64_t limit) {
   ledger::Options o;
   o.sync = sync;
   auto src = ledger::Store::Open(src_dir, o);
@@ -91,37 +109,53 @@ absl::StatusOr<double> LoadFloor(const std::string& src_dir, const std::string& 
   wo.sync = sync;
   std::unique_ptr<rocksdb::Iterator> it(
       (*src)->db->NewIterator(rocksdb::ReadOptions(), (*src)->events));
-  rocksdb::WriteBatch wb;
-  double busy = 0;
+  Load load;
   uint64_t done = 0;
-  for (it->SeekToFirst(); it->Valid() && done < limit; it->Next()) {
-    wb.Put((*dst)->events, it->key(), it->value());
-    ++done;
-    if (wb.Count() == static_cast<uint32_t>(batch)) {
-      const auto t0 = Clock::now();
-      auto s = (*dst)->db->Write(wo, &wb);
-      busy += SecondsSince(t0);
-      if (!s.ok()) return ledger::FromRocks(s, "floor write");
-      wb.Clear();
+  std::vector<std::pair<std::string, std::string>> chunk;
+  it->SeekToFirst();
+  while (done < limit && it->Valid()) {
+    chunk.clear();
+    for (; it->Valid() && chunk.size() < kChunk && done + chunk.size() < limit; it->Next()) {
+      chunk.emplace_back(it->key().ToString(), it->value().ToString());
     }
+    const double cpu0 = ProcessCpuSeconds();
+    rocksdb::WriteBatch wb;
+    for (size_t i = 0; i < chunk.size(); ++i) {
+      const auto t0 = Clock::now();
+      wb.Put((*dst)->events, chunk[i].first, chunk[i].second);
+      if (wb.Count() == static_cast<uint32_t>(batch) || i + 1 == chunk.size()) {
+        auto s = (*dst)->db->Write(wo, &wb);
+        if (!s.ok()) return ledger::FromRocks(s, "floor write");
+        wb.Clear();
+      }
+      load.busy += SecondsSince(t0);
+    }
+    load.cpu += ProcessCpuSeconds() - cpu0;
+    done += chunk.size();
   }
   if (!it->status().ok()) return ledger::FromRocks(it->status(), "floor source");
-  if (wb.Count()) {
-    const auto t0 = Clock::now();
-    auto s = (*dst)->db->Write(wo, &wb);
-    busy += SecondsSince(t0);
-    if (!s.ok()) return ledger::FromRocks(s, "floor write");
-  }
-  return busy;
+  return load;
+}
+
+void EmitCpu(const std::string& workload, const std::string& system, const std::string& variant,
+             int rep, uint64_t n, double cpu_s, const std::string& note) {
+  Emit({workload, system, variant, "cpu_us_per_event", cpu_s * 1e6 / static_cast<double>(n), "us",
+        rep, note});
 }
 
 enum class ScanMode { kScan, kParse, kParseHash };
 
 // Scans the floor's events in key order: touch the bytes, or parse them, or
-// parse and SHA-256 them. Returns (events, seconds).
-absl::StatusOr<std::pair<uint64_t, double>> ScanFloor(const std::string& dir, ScanMode mode) {
+// parse and SHA-256 them.
+struct Scan {
+  uint64_t events = 0;
+  double seconds = 0;
+  double cpu = 0;
+};
+absl::StatusOr<Scan> ScanFloor(const std::string& dir, ScanMode mode) {
   auto st = ledger::Store::Open(dir, ledger::Options{});
   if (!st.ok()) return st.status();
+  const double cpu0 = ProcessCpuSeconds();
   const auto t0 = Clock::now();
   std::unique_ptr<rocksdb::Iterator> it(
       (*st)->db->NewIterator(rocksdb::ReadOptions(), (*st)->events));
@@ -144,7 +178,7 @@ absl::StatusOr<std::pair<uint64_t, double>> ScanFloor(const std::string& dir, Sc
   if (!it->status().ok()) return ledger::FromRocks(it->status(), "floor scan");
   const double secs = SecondsSince(t0);
   if (bytes == 0 && n) return absl::InternalError("floor scan saw no bytes");
-  return std::make_pair(n, secs);
+  return Scan{n, secs, ProcessCpuSeconds() - cpu0};
 }
 
 v1::PartialDate RandomDay(Rng& rng, const GeneratorOptions& g) {
@@ -183,8 +217,10 @@ absl::Status BulkAppend(const EmbeddedOptions& o, const std::string& main_dir, b
       if (!l.ok()) return l.status();
       auto busy = LoadLedger(l->get(), kScenario, o.events, o.batch, o.generator, true);
       if (!busy.ok()) return busy.status();
-      EmitRate("bulk_append", "demarche-embedded", "sync=off", rep, o.events, *busy,
+      EmitRate("bulk_append", "demarche-embedded", "sync=off", rep, o.events, busy->busy,
                fmt::format("batches of {}", o.batch));
+      EmitCpu("bulk_append", "demarche-embedded", "sync=off", rep, o.events, busy->cpu,
+              "process CPU (all threads) while appending");
     }
     Emit({"disk_bytes_per_event", "demarche-embedded", "", "bytes",
           static_cast<double>(DirBytes(ldir)) / static_cast<double>(o.events), "B", rep,
@@ -192,33 +228,44 @@ absl::Status BulkAppend(const EmbeddedOptions& o, const std::string& main_dir, b
     Progress(fmt::format("bulk append floor: raw RocksDB, same bytes and keys (rep {})", rep));
     auto fbusy = LoadFloor(main_dir, fdir, o.batch, false, UINT64_MAX);
     if (!fbusy.ok()) return fbusy.status();
-    EmitRate("bulk_append", "rocksdb-floor", "sync=off", rep, o.events, *fbusy,
+    EmitRate("bulk_append", "rocksdb-floor", "sync=off", rep, o.events, fbusy->busy,
              "WriteBatch of the ledger's stored events, ledger Store options");
+    EmitCpu("bulk_append", "rocksdb-floor", "sync=off", rep, o.events, fbusy->cpu,
+            "process CPU (all threads) while writing");
     Emit({"disk_bytes_per_event", "rocksdb-floor", "", "bytes",
           static_cast<double>(DirBytes(fdir)) / static_cast<double>(o.events), "B", rep, ""});
     if (rep > 1) fs::remove_all(ldir);
     if (rep > 1) fs::remove_all(fdir);
   }
-  // Durable variant: every batch fsyncs the WAL.
+  // Durable variant: every batch fsyncs the WAL; batches of o.batch and of
+  // 1000 (the floor of a durable streaming append is the disk's synced write
+  // bandwidth).
   const uint64_t n = measure ? std::min(o.sync_events, o.events) : 0;
   for (int rep = 1; n > 0 && rep <= o.repeats; ++rep) {
-    const std::string ldir = fmt::format("{}/ledger-sync", o.workdir);
-    const std::string fdir = fmt::format("{}/floor-sync", o.workdir);
-    Progress(
-        fmt::format("bulk append: {} events in batches of {}, sync on (rep {})", n, o.batch, rep));
-    {
-      auto l = OpenLedger(ldir, true);
-      if (!l.ok()) return l.status();
-      auto busy = LoadLedger(l->get(), kScenario, n, o.batch, o.generator, false);
-      if (!busy.ok()) return busy.status();
-      EmitRate("bulk_append", "demarche-embedded", "sync=on", rep, n, *busy,
-               fmt::format("batches of {}, WAL fsync per batch", o.batch));
+    for (size_t batch : {o.batch, size_t{1000}}) {
+      const std::string ldir = fmt::format("{}/ledger-sync", o.workdir);
+      const std::string fdir = fmt::format("{}/floor-sync", o.workdir);
+      const std::string variant =
+          batch == o.batch ? "sync=on" : fmt::format("sync=on batch={}", batch);
+      Progress(
+          fmt::format("bulk append: {} events in batches of {}, sync on (rep {})", n, batch, rep));
+      {
+        auto l = OpenLedger(ldir, true);
+        if (!l.ok()) return l.status();
+        auto busy = LoadLedger(l->get(), kScenario, n, batch, o.generator, false);
+        if (!busy.ok()) return busy.status();
+        EmitRate("bulk_append", "demarche-embedded", variant, rep, n, busy->busy,
+                 fmt::format("batches of {}, WAL fsync per batch", batch));
+        EmitCpu("bulk_append", "demarche-embedded", variant, rep, n, busy->cpu, "");
+      }
+      auto fbusy = LoadFloor(main_dir, fdir, batch, true, n);
+      if (!fbusy.ok()) return fbusy.status();
+      EmitRate("bulk_append", "rocksdb-floor", variant, rep, n, fbusy->busy,
+               fmt::format("batches of {}, WAL fsync per batch", batch));
+      EmitCpu("bulk_append", "rocksdb-floor", variant, rep, n, fbusy->cpu, "");
+      fs::remove_all(ldir);
+      fs::remove_all(fdir);
     }
-    auto fbusy = LoadFloor(main_dir, fdir, o.batch, true, n);
-    if (!fbusy.ok()) return fbusy.status();
-    EmitRate("bulk_append", "rocksdb-floor", "sync=on", rep, n, *fbusy, "WAL fsync per batch");
-    fs::remove_all(ldir);
-    fs::remove_all(fdir);
   }
   return absl::OkStatus();
 }
@@ -232,8 +279,9 @@ absl::Status ReplayAndVerify(const EmbeddedOptions& o, const std::string& main_d
           std::pair{ScanMode::kParseHash, "scan+parse+sha256"}}) {
       auto r = ScanFloor(floor_dir, mode);
       if (!r.ok()) return r.status();
-      EmitRate("floor_scan", "rocksdb-floor", name, rep, r->first, r->second,
+      EmitRate("floor_scan", "rocksdb-floor", name, rep, r->events, r->seconds,
                "iterator over the events column family");
+      EmitCpu("floor_scan", "rocksdb-floor", name, rep, r->events, r->cpu, "");
     }
   }
   auto l = OpenLedger(main_dir, true);
@@ -241,6 +289,7 @@ absl::Status ReplayAndVerify(const EmbeddedOptions& o, const std::string& main_d
   for (int rep = 1; rep <= o.repeats; ++rep) {
     Progress(fmt::format("ledger read, full replay, verify (rep {})", rep));
     {
+      const double cpu0 = ProcessCpuSeconds();
       auto t0 = Clock::now();
       auto it = (*l)->Read(kScenario, kMain, ledger::ReadOptions{});
       if (!it.ok()) return it.status();
@@ -249,6 +298,7 @@ absl::Status ReplayAndVerify(const EmbeddedOptions& o, const std::string& main_d
       if (!(*it)->status().ok()) return (*it)->status();
       EmitRate("read_stream", "demarche-embedded", "", rep, n, SecondsSince(t0),
                "Ledger::Read, seq order");
+      EmitCpu("read_stream", "demarche-embedded", "", rep, n, ProcessCpuSeconds() - cpu0, "");
     }
     {
       replay::EngineOptions eo;
@@ -257,20 +307,26 @@ absl::Status ReplayAndVerify(const EmbeddedOptions& o, const std::string& main_d
       replay::Engine engine(l->get(), eo);
       replay::StateQuery q;
       q.scenario = kScenario;
+      const double cpu0 = ProcessCpuSeconds();
       auto t0 = Clock::now();
       auto s = engine.StateAt(q);
       const double secs = SecondsSince(t0);
+      const double cpu = ProcessCpuSeconds() - cpu0;
       if (!s.ok()) return s.status();
       EmitRate("full_replay", "demarche-embedded", "", rep, o.events, secs,
                fmt::format("Engine::StateAt, no snapshots; state {} bytes", s->ByteSizeLong()));
+      EmitCpu("full_replay", "demarche-embedded", "", rep, o.events, cpu, "");
     }
     {
+      const double cpu0 = ProcessCpuSeconds();
       auto t0 = Clock::now();
       auto v = (*l)->Verify(kScenario, kMain);
       const double secs = SecondsSince(t0);
+      const double cpu = ProcessCpuSeconds() - cpu0;
       if (!v.ok()) return v.status();
       if (!v->ok) return absl::DataLossError(fmt::format("verify failed: {}", v->reason));
       EmitRate("verify", "demarche-embedded", "", rep, v->checked, secs, "Ledger::Verify");
+      EmitCpu("verify", "demarche-embedded", "", rep, v->checked, cpu, "");
     }
   }
   return absl::OkStatus();

@@ -6,6 +6,11 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <sys/resource.h>
+#include <unistd.h>
 
 namespace demarche::bench {
 namespace {
@@ -54,6 +59,35 @@ void Emit(const Row& row) {
 void Progress(const std::string& text) {
   std::fputs(fmt::format("[{:7.1f}s] {}\n", SecondsSince(kStart), text).c_str(), stderr);
   std::fflush(stderr);
+}
+
+namespace {
+double Seconds(const timeval& t) {
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+}
+double Usage(int who) {
+  rusage u{};
+  getrusage(who, &u);
+  return Seconds(u.ru_utime) + Seconds(u.ru_stime);
+}
+}  // namespace
+
+double ProcessCpuSeconds() { return Usage(RUSAGE_SELF); }
+double ThreadCpuSeconds() { return Usage(RUSAGE_THREAD); }
+
+double PidCpuSeconds(int pid) {
+  std::ifstream in(fmt::format("/proc/{}/stat", pid));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t close = text.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return -1;
+  std::istringstream rest(text.substr(close + 2));
+  std::string field;
+  double utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {  // fields 14 and 15: utime, stime
+    if (i == 14) utime = std::stod(field);
+    if (i == 15) stime = std::stod(field);
+  }
+  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 uint64_t DirBytes(const std::string& dir) {

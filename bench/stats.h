@@ -36,6 +36,13 @@ void Emit(const Row& row);
 // Progress text on stderr, prefixed with the elapsed time.
 void Progress(const std::string& text);
 
+// CPU seconds (user + system): of this process (all threads), of the calling
+// thread, of another process (from /proc; -1 if unreadable). On a shared,
+// loaded machine CPU per event is steadier than wall-clock rates.
+double ProcessCpuSeconds();
+double ThreadCpuSeconds();
+double PidCpuSeconds(int pid);
+
 // Apparent size in bytes of every regular file under `dir` (0 if absent).
 uint64_t DirBytes(const std::string& dir);
 
