@@ -439,6 +439,32 @@ absl::Status StateAsOf(const EmbeddedOptions& o, const std::string& main_dir) {
   Emit({"snapshot_build", "demarche-embedded", variant, "bytes",
         static_cast<double>(DirBytes(main_dir)) - static_cast<double>(before), "B", 1,
         "data directory growth (WAL + SST), approximate"});
+  if (every != with.snapshot_every && o.events > 100000) {
+    // The engine's default interval on the first 50k and 100k events of the
+    // branch (forks after those seqs): how the cost of building snapshots
+    // grows with the branch.
+    for (uint64_t upto : {uint64_t{50000}, uint64_t{100000}}) {
+      const std::string fork = fmt::format("asof-first-{}", Count(upto));
+      auto b = (*l)->CreateBranch(kScenario, fork, kMain, upto, std::nullopt, "bench",
+                                  "the first events only, for the snapshot cost");
+      if (!b.ok()) return b.status();
+      Progress(fmt::format("state as of: snapshots every {} events over the first {} events",
+                           replay::EngineOptions{}.snapshot_every, upto));
+      replay::Engine dflt(l->get(), replay::EngineOptions{});
+      replay::StateQuery q;
+      q.scenario = kScenario;
+      q.branch = fork;
+      auto t0 = Clock::now();
+      auto s = dflt.StateAt(q);
+      if (!s.ok()) return s.status();
+      Emit({"snapshot_build", "demarche-embedded",
+            fmt::format("every={} first={}", Count(replay::EngineOptions{}.snapshot_every),
+                        Count(upto)),
+            "seconds", SecondsSince(t0), "s", 1,
+            "one fold writing a snapshot every 1000 events (the engine default)"});
+    }
+  }
+
   for (int rep = 1; rep <= o.repeats; ++rep) {
     Progress(
         fmt::format("state as of a random date, snapshots, {} queries (rep {})", o.queries, rep));
