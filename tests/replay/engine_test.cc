@@ -485,8 +485,7 @@ TEST_F(EngineTest, TimelineComposesToStateAt) {
   EXPECT_EQ(steps, want.events_applied() - state.events_applied());
   std::map<std::tuple<std::string, std::string, std::string>, std::string> want_items;
   const v1::StateDiff all = Diff(v1::ScenarioState(), want);
-  for (const auto& c : all.changes())
-    want_items[{c.party(), c.field(), c.key()}] = c.after();
+  for (const auto& c : all.changes()) want_items[{c.party(), c.field(), c.key()}] = c.after();
   std::erase_if(items, [](const auto& kv) { return kv.second.empty(); });
   EXPECT_EQ(items, want_items);
 }
