@@ -81,17 +81,22 @@ std::string HintFor(const grpc::Status& s, const Globals& g) {
       return "the token's role does not allow this; ask a curator or use a branch you own";
     case grpc::StatusCode::FAILED_PRECONDITION:
       if (m.find("head") != std::string::npos) {
-        return "someone appended first: check the head with `demarche log --reverse --limit 1` "
-               "and retry with the new --expected-head";
+        return "someone appended first: see the head with `demarche branch list`, then retry "
+               "with the new --expected-head";
       }
       return "";
-    case grpc::StatusCode::NOT_FOUND:
-      if (m.find("scenario") != std::string::npos) {
-        return "list scenarios with `demarche scenarios`, then pass --scenario";
+    case grpc::StatusCode::NOT_FOUND: {
+      // Hint at what went missing: whichever of these the message names first.
+      std::pair<size_t, const char*> best{std::string::npos, ""};
+      for (auto [word, hint] :
+           {std::pair{"event", "find events with `demarche log`"},
+            {"branch", "list branches with `demarche branch list`"},
+            {"scenario", "list scenarios with `demarche scenarios`, then pass --scenario"}}) {
+        size_t at = m.find(word);
+        if (at < best.first) best = {at, hint};
       }
-      if (m.find("branch") != std::string::npos) return "list branches with `demarche branch list`";
-      if (m.find("event") != std::string::npos) return "find events with `demarche log`";
-      return "";
+      return best.second;
+    }
     default:
       return "";
   }

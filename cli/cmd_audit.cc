@@ -35,7 +35,7 @@ int RunVerify(const Globals& g, const std::string& branch) {
 }
 
 struct AuditOpts {
-  std::string branch = "main", by;
+  std::string branch, by;  // empty branch: every branch
   uint64_t from_seq = 0;
 };
 
@@ -60,7 +60,7 @@ int RunAudit(const Globals& g, const AuditOpts& o) {
            Hex(h.hash(), 6), h.id()});
   }
   grpc::Status st = reader->Finish();
-  if (!st.ok()) return c.Fail(st, fmt::format("reading the history of {}", o.branch));
+  if (!st.ok()) return c.Fail(st, "reading the history");
   if (!g.json) {
     fmt::print("{}", t.Render(TerminalWidth()));
     if (t.empty()) fmt::print(stderr, "no entries\n");
@@ -82,7 +82,8 @@ void AddAuditCommands(CLI::App& app, Cli& cli) {
 
   auto ao = std::make_shared<AuditOpts>();
   auto* audit = app.add_subcommand("audit", "Who recorded each event of a branch, and when");
-  audit->add_option("-b,--branch", ao->branch, "Branch")->capture_default_str();
+  audit->add_option("-b,--branch", ao->branch,
+                    "Only this branch's lineage (default: every branch)");
   audit->add_option("--by", ao->by, "Only events recorded by this principal");
   audit->add_option("--from-seq", ao->from_seq, "Start at this seq");
   audit->callback([&cli, &g, ao] { cli.action = [&g, ao] { return RunAudit(g, *ao); }; });

@@ -31,23 +31,12 @@ int RunCreate(const Globals& g, const CreateOpts& o) {
   req.set_parent(o.parent);
   req.set_description(o.description);
   if (!o.cutoff.empty()) *req.mutable_date_cutoff() = DateArg(o.cutoff, "--cutoff");
-  Client c(g);
   if (o.has_after_seq) {
     req.set_after_seq(o.after_seq);
   } else if (!o.after_event.empty()) {
     req.set_after_event(o.after_event);
-  } else {
-    // No fork point given: fork at the parent's head, like `git branch`.
-    grpc::ClientContext ctx;
-    c.Prepare(ctx);
-    v1::GetBranchRequest get;
-    get.set_scenario(g.scenario);
-    get.set_name(o.parent);
-    v1::Branch parent;
-    grpc::Status st = c.branches().GetBranch(&ctx, get, &parent);
-    if (!st.ok()) return c.Fail(st, fmt::format("reading parent branch {}", o.parent));
-    req.set_after_seq(parent.head_seq());
-  }
+  }  // else: the server forks at the parent's head, like `git branch`
+  Client c(g);
   grpc::ClientContext ctx;
   c.Prepare(ctx);
   v1::Branch b;

@@ -169,7 +169,9 @@ int RunSubscribe(const Globals& g, const SubscribeOpts& o) {
   if (!g.json) fmt::print("{}", FixedRow(EventHeaders(), EventWidths(), width));
   std::fflush(stdout);
   v1::Event e;
+  uint64_t last_seq = o.after_seq;
   while (reader->Read(&e)) {
+    last_seq = e.seq();
     if (g.json) {
       PrintJson(e);
     } else {
@@ -181,7 +183,14 @@ int RunSubscribe(const Globals& g, const SubscribeOpts& o) {
   done = true;
   watcher.join();
   if (g_interrupted) return kOk;
-  if (!st.ok()) return c.Fail(st, fmt::format("following branch {}", o.branch));
+  if (!st.ok()) {
+    int rc = c.Fail(st, fmt::format("following branch {}", o.branch));
+    if (rc == kUnavailable && last_seq > 0) {
+      fmt::print(stderr, "  resume with: demarche follow --branch {} --after-seq {}\n", o.branch,
+                 last_seq);
+    }
+    return rc;
+  }
   return kOk;
 }
 

@@ -128,7 +128,9 @@ std::string Hex(const std::string& bytes, size_t max_bytes) {
 
 std::string Time(const pb::Timestamp& t) {
   if (t.seconds() == 0 && t.nanos() == 0) return "";
-  return pb::util::TimeUtil::ToString(t);
+  pb::Timestamp seconds;  // whole seconds read better; --json keeps the nanos
+  seconds.set_seconds(t.seconds());
+  return pb::util::TimeUtil::ToString(seconds);
 }
 
 std::string Join(const pb::RepeatedPtrField<std::string>& items, std::string_view sep) {

@@ -45,7 +45,7 @@ bool FromJson(std::string_view json, google::protobuf::Message* m, std::string* 
 
 std::string Quantity(double q);  // 250000 -> "250,000"; 0.5 -> "0.5"
 std::string Hex(const std::string& bytes, size_t max_bytes = 0);
-std::string Time(const google::protobuf::Timestamp& t);  // RFC 3339, "" when unset
+std::string Time(const google::protobuf::Timestamp& t);  // RFC 3339 to the second, "" if unset
 std::string Join(const google::protobuf::RepeatedPtrField<std::string>& items,
                  std::string_view sep = ",");
 // "AID_ACTION_PLEDGE" -> "pledge": the enum's shared prefix dropped, lower case.

@@ -116,6 +116,7 @@ std::string OfferText(const v1::Offer& o) {
   s += fmt::format("  ({}, {})", FormatDate(o.made()), o.event_id());
   for (const auto& t : o.terms()) s += "\n  · " + TermText(t);
   for (const auto& c : o.conditions()) s += "\n  if " + c;
+  for (const auto& t : o.in_return()) s += "\n  in return · " + TermText(t);
   return s;
 }
 
@@ -138,12 +139,20 @@ std::string ItemText(const pb::Message& item) {
         "{}: {} — {}  (signed {}", a->title().empty() ? a->agreement() : a->title(),
         a->in_force() ? "in force" : "defunct", Join(a->parties()), FormatDate(a->signed_()));
     if (a->ended().year() != 0) s += ", ended " + FormatDate(a->ended());
-    return s + ")";
+    s += ")";
+    for (const auto& t : a->terms()) s += "\n  · " + TermText(t);
+    return s;
   }
   if (auto* f = dynamic_cast<const v1::Flow*>(&item)) {
-    return fmt::format("{}: {} — pledged {} {}, delivered {} {}  ({})", f->counterpart(),
-                       f->commodity(), Quantity(f->pledged()), f->unit(), Quantity(f->delivered()),
-                       f->unit(), Join(f->event_ids(), ", "));
+    std::string amount = "amount not given";
+    if (f->pledged() > 0) {
+      amount = fmt::format("pledged {} {}, delivered {} {}", Quantity(f->pledged()), f->unit(),
+                           Quantity(f->delivered()), f->unit());
+    } else if (f->delivered() > 0) {
+      amount = fmt::format("delivered {} {}", Quantity(f->delivered()), f->unit());
+    }
+    return fmt::format("{}: {} — {}  ({})", f->counterpart(), f->commodity(), amount,
+                       Join(f->event_ids(), ", "));
   }
   if (auto* s = dynamic_cast<const v1::SanctionState*>(&item)) {
     return fmt::format("{}: {} on {}{}  {}", s->measure(), Join(s->imposers()), Join(s->targets()),
@@ -198,12 +207,25 @@ namespace {
 // The before/after JSON of a change as readable text, via the item's type.
 std::string ChangeItem(const std::string& field, const std::string& json) {
   const pb::FieldDescriptor* f = v1::PartyState::descriptor()->FindFieldByName(field);
-  if (f == nullptr || f->cpp_type() != pb::FieldDescriptor::CPPTYPE_MESSAGE) return json;
+  if (f == nullptr) return json;
+  if (f->cpp_type() != pb::FieldDescriptor::CPPTYPE_MESSAGE) {
+    // A JSON string (an event id in concessions): drop the quotes.
+    bool quoted = json.size() >= 2 && json.front() == '"' && json.back() == '"';
+    return quoted ? json.substr(1, json.size() - 2) : json;
+  }
   std::unique_ptr<pb::Message> item(
       pb::MessageFactory::generated_factory()->GetPrototype(f->message_type())->New());
   std::string why;
   if (!FromJson(json, item.get(), &why)) return json;
   return ItemText(*item);
+}
+
+// "label" then text, its continuation lines lined up under the text.
+std::string Hanging(std::string_view label, const std::string& text) {
+  std::string body = Indent(text, DisplayWidth(label));
+  body.erase(0, DisplayWidth(label));
+  if (!body.empty() && body.back() == '\n') body.pop_back();
+  return std::string(label) + body;
 }
 
 }  // namespace
@@ -212,12 +234,18 @@ std::string ChangeText(const v1::FieldChange& c, bool with_party) {
   std::string head = with_party ? c.party() + " " + c.field() : c.field();
   std::string out;
   if (c.before().empty()) {
-    out = fmt::format("+ {}: {}", head, ChangeItem(c.field(), c.after()));
+    out = Hanging("+ " + head + ": ", ChangeItem(c.field(), c.after()));
   } else if (c.after().empty()) {
-    out = fmt::format("- {}: {}", head, ChangeItem(c.field(), c.before()));
+    out = Hanging("- " + head + ": ", ChangeItem(c.field(), c.before()));
   } else {
-    out = fmt::format("~ {} {}\n  was: {}\n  now: {}", head, c.key(),
-                      ChangeItem(c.field(), c.before()), ChangeItem(c.field(), c.after()));
+    std::string was = ChangeItem(c.field(), c.before()), now = ChangeItem(c.field(), c.after());
+    // Details (an offer's terms) that did not change are shown once, under "now".
+    size_t wn = was.find('\n'), nn = now.find('\n');
+    if (wn != std::string::npos && nn != std::string::npos && was.substr(wn) == now.substr(nn)) {
+      was.resize(wn);
+    }
+    out = fmt::format("~ {} {}\n{}\n{}", head, c.key(), Hanging("  was: ", was),
+                      Hanging("  now: ", now));
   }
   if (c.event_ids_size() > 0) out += "\n  ← " + Join(c.event_ids(), ", ");
   return out;
