@@ -2,9 +2,9 @@
 # The real demarche binary against a real demarched (ephemeral port, fresh
 # data dir with the bundled record): output and exit codes.
 #   cli_test.sh GROUP DEMARCHE DEMARCHED REPO_ROOT
-# GROUP: offline (no server) | read | replay | branch | write | follow | audit
+# GROUP: offline (no server) | read | replay | branch | write | follow | audit | readme
 set -uo pipefail
-group=$1 cli=$2 server_bin=$3 repo=$4
+group=$1 cli=$(realpath "$2") server_bin=${3:+$(realpath "$3")} repo=$(realpath "$4")
 tmp=$(mktemp -d)
 server_pid=""
 cleanup() {
@@ -316,6 +316,26 @@ audit)
   expect 0 --json audit --branch usa-accepts-package-deal
   json_ok
   expect 3 audit --branch nowhere
+  ;;
+
+readme)
+  # The README's "Try it" commands, verbatim, against the bundled record.
+  start_server
+  awk '/^## Try it/{on=1} on&&/^```/{n++; if(n==2) exit; next} on&&n==1' "$repo/README.md" |
+    grep -v '^export PATH=' >"$tmp/tryit.sh"
+  checks=$((checks + 1))
+  [ "$(grep -c '^demarche ' "$tmp/tryit.sh")" -ge 6 ] || fail "README has no Try it commands"
+  { printf 'set -e\ndemarche() { "%s" --server "%s" "$@"; }\n' "$cli" "$addr"; cat "$tmp/tryit.sh"; } >"$tmp/run.sh"
+  last=("README Try it")
+  checks=$((checks + 1))
+  (cd "$tmp" && bash "$tmp/run.sh") >"$tmp/out" 2>"$tmp/err" || fail "a README command failed"
+  out_has "aid:pledge"
+  out_has "JPN: food grain — pledged 250,000 t, delivered 0 t"
+  out_has "created branch deal-accepted from main after seq"
+  out_has "appended 2 events to deal-accepted"
+  out_has "[accepted by USA] package deal"
+  out_has "+ aid_received: USA: heavy fuel oil — pledged 500,000 t"
+  out_has "every hash and link checks out"
   ;;
 
 *)
