@@ -58,17 +58,20 @@ absl::StatusOr<AppendStats> RunAppendLoad(const AppendClientFactory& connect,
     });
   }
   while (ready.load() < load.clients) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const double cpu0 = load.server_cpu ? load.server_cpu() : 0;
   const auto t0 = Clock::now();
   go.store(true);
   std::this_thread::sleep_for(std::chrono::duration<double>(load.seconds));
   stop.store(true);
   for (auto& t : threads) t.join();
   total.seconds = SecondsSince(t0);
+  if (load.server_cpu) total.server_cpu_s = load.server_cpu() - cpu0;
   return total;
 }
 
 void EmitAppendStats(const std::string& workload, const std::string& system,
                      const std::string& variant, int rep, AppendStats& stats) {
+  const double server_cpu_s = stats.server_cpu_s;
   Emit({workload, system, variant, "events_per_s",
         static_cast<double>(stats.events) / stats.seconds, "ev/s", rep,
         fmt::format("{} events in {:.2f} s", stats.events, stats.seconds)});
@@ -76,6 +79,11 @@ void EmitAppendStats(const std::string& workload, const std::string& system,
   const double p99 = Quantile(stats.latency_ms, 0.99);
   Emit({workload, system, variant, "p50_ms", p50, "ms", rep, ""});
   Emit({workload, system, variant, "p99_ms", p99, "ms", rep, ""});
+  if (server_cpu_s >= 0 && stats.events) {
+    Emit({workload, system, variant, "server_cpu_us_per_event",
+          server_cpu_s * 1e6 / static_cast<double>(stats.events), "us", rep,
+          "server CPU (all threads / processes) per acknowledged append"});
+  }
   if (stats.errors) {
     Emit({workload, system, variant, "errors", static_cast<double>(stats.errors), "calls", rep,
           stats.first_error});

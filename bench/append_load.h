@@ -39,6 +39,9 @@ struct AppendLoad {
   };
   GeneratorOptions generator;   // id_prefix is replaced per client
   std::string id_prefix = "c";  // ids: <id_prefix><client>-NNNNNNNN
+  // Server CPU seconds so far (all threads / processes), read once the clients
+  // are connected and again before they disconnect; empty = not measured.
+  std::function<double()> server_cpu;
 };
 
 struct AppendStats {
@@ -47,13 +50,15 @@ struct AppendStats {
   double seconds = 0;
   std::vector<double> latency_ms;  // one per successful append
   std::string first_error;
+  double server_cpu_s = -1;  // over the run, when AppendLoad::server_cpu is set
 };
 
 // Connects every client, starts them together, stops them after load.seconds.
 absl::StatusOr<AppendStats> RunAppendLoad(const AppendClientFactory& connect,
                                           const AppendLoad& load);
 
-// Emits events_per_s, p50_ms, p99_ms (and errors if any) for one run.
+// Emits events_per_s, p50_ms, p99_ms (and errors if any) for one run, and
+// server_cpu_us_per_event when it was measured.
 void EmitAppendStats(const std::string& workload, const std::string& system,
                      const std::string& variant, int rep, AppendStats& stats);
 

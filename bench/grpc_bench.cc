@@ -105,22 +105,17 @@ absl::Status DurableAppends(const GrpcOptions& o, int rep) {
       load.id_prefix = fmt::format("{}c", tag);
       Progress(fmt::format("demarched durable appends, {} clients, {} (rep {})", clients,
                            shared ? "one shared branch" : "a branch per client", rep));
-      const double cpu0 = PidCpuSeconds((*server)->pid());
+      const int pid = (*server)->pid();
+      load.server_cpu = [pid] { return PidCpuSeconds(pid); };
       auto stats = RunAppendLoad(
           [&](int) -> absl::StatusOr<std::unique_ptr<AppendClient>> {
             return std::make_unique<GrpcClient>(address, "bench");
           },
           load);
       if (!stats.ok()) return stats.status();
-      const double cpu = PidCpuSeconds((*server)->pid()) - cpu0;
       const std::string workload = shared ? "durable_append" : "durable_append_own_stream";
       const std::string variant = fmt::format("clients={}", clients);
       EmitAppendStats(workload, "demarche-grpc", variant, rep, *stats);
-      if (stats->events) {
-        Emit({workload, "demarche-grpc", variant, "server_cpu_us_per_event",
-              cpu * 1e6 / static_cast<double>(stats->events), "us", rep,
-              "demarched CPU (all threads) per acknowledged append"});
-      }
     }
   }
   Progress(fmt::format("demarched stopped: {}", (*server)->Stop()));

@@ -189,6 +189,7 @@ absl::Status RunPgBench(const PgBenchOptions& o) {
         load.generator.events = 100000;
         Progress(fmt::format("postgresql durable appends, {} clients, {} stream (rep {})", clients,
                              shared ? "one shared" : "per-client", rep));
+        if (o.server_pid) load.server_cpu = [&] { return TreeCpuSeconds(o.server_pid); };
         auto stats = RunAppendLoad(connect, load);
         if (!stats.ok()) return stats.status();
         EmitAppendStats(shared ? "durable_append" : "durable_append_own_stream", "postgresql",

@@ -19,6 +19,7 @@ struct PgBenchOptions {
   uint64_t bulk_events = 1000000;  // loaded in transactions of `batch`, then read back
   size_t batch = 100;
   int repeats = 3;
+  int server_pid = 0;  // postmaster, for server CPU per event (0 = not measured)
   GeneratorOptions generator;
 };
 

@@ -129,6 +129,7 @@ absl::Status RunRedisBench(const RedisBenchOptions& o) {
         load.generator.events = 100000;
         Progress(fmt::format("redis durable appends, {} clients, {} stream (rep {})", clients,
                              shared ? "one shared" : "per-client", rep));
+        if (o.server_pid) load.server_cpu = [&] { return TreeCpuSeconds(o.server_pid); };
         auto stats = RunAppendLoad(connect, load);
         if (!stats.ok()) return stats.status();
         EmitAppendStats(shared ? "durable_append" : "durable_append_own_stream", "redis",

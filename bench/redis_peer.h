@@ -17,6 +17,7 @@ struct RedisBenchOptions {
   uint64_t bulk_events = 1000000;  // XADDed in MULTI/EXEC batches, then XRANGEd back
   size_t batch = 100;
   int repeats = 3;
+  int server_pid = 0;  // redis-server, for server CPU per event (0 = not measured)
   GeneratorOptions generator;
 };
 

@@ -316,23 +316,23 @@ def micro_tables(micro_dir, mode):
             runs[name].append(b)
         name = os.path.basename(path)[len(mode) + 1:-5]
         out.append(f"### {name}\n")
-        out.append("| benchmark | time per op, median (min–max) | items/s (median) | bytes/s "
-                   "(median) | reps |")
-        out.append("|---|---|---|---|---|")
+        out.append("| benchmark | CPU time per op, median (min–max) | wall time per op (median) "
+                   "| items/s (median, CPU) | bytes/s (median, CPU) | reps |")
+        out.append("|---|---|---|---|---|---|")
         for bench, rs in runs.items():
             unit = rs[0].get("time_unit", "ns")
-            times = [r["real_time"] for r in rs]
+            manual = "manual_time" in bench
+            # Manual-time runs time themselves on thread CPU time (see micro_fold.cc).
+            cpu = [r["real_time"] if manual else r["cpu_time"] for r in rs]
+            wall = [r["real_time"] for r in rs]
             ips = [r.get("items_per_second") for r in rs if r.get("items_per_second")]
             bps = [r.get("bytes_per_second") for r in rs if r.get("bytes_per_second")]
-            t = (f"{statistics.median(times):.4g} {unit} ({min(times):.4g}–{max(times):.4g})"
-                 if len(times) > 1 else f"{times[0]:.4g} {unit}")
-            out.append(f"| `{bench}` | {t} | "
-                       f"{fmt_num(statistics.median(ips), 'ev/s') if ips else '—'} | "
-                       f"{(statistics.median(bps) / 1e6):.0f} MB/s | {len(times)} |"
-                       if bps else
-                       f"| `{bench}` | {t} | "
-                       f"{fmt_num(statistics.median(ips), 'ev/s') if ips else '—'} | — | "
-                       f"{len(times)} |")
+            t = (f"{statistics.median(cpu):.4g} {unit} ({min(cpu):.4g}–{max(cpu):.4g})"
+                 if len(cpu) > 1 else f"{cpu[0]:.4g} {unit}")
+            w = "—" if manual else f"{statistics.median(wall):.4g} {unit}"
+            i = fmt_num(statistics.median(ips), "ev/s") if ips else "—"
+            bb = f"{statistics.median(bps) / 1e6:.0f} MB/s" if bps else "—"
+            out.append(f"| `{bench}` | {t} | {w} | {i} | {bb} | {len(cpu)} |")
         ctx = data.get("context", {})
         out.append(f"\n_{ctx.get('library_build_type', '')} Google Benchmark build; "
                    f"CPU scaling {'on' if ctx.get('cpu_scaling_enabled') else 'off'}._\n")

@@ -83,7 +83,10 @@ int main(int argc, char** argv) {
   double seconds = 5;
   uint64_t bulk_events = 1000000;
   int repeats = 3;
+  int peer_pid = 0;
   for (auto* cmd : {pg_cmd, redis_cmd}) {
+    cmd->add_option("--server-pid", peer_pid,
+                    "server process (PostgreSQL: the postmaster) for CPU per event");
     cmd->add_option("--clients", clients, "concurrent clients, e.g. 1,8,32")
         ->delimiter(',')
         ->capture_default_str();
@@ -181,6 +184,7 @@ int main(int argc, char** argv) {
     pg.seconds = seconds;
     pg.bulk_events = bulk_events;
     pg.repeats = repeats;
+    pg.server_pid = peer_pid;
     pg.generator = MakeGenerator(gen, bulk_events);
     auto st = RunPgBench(pg);
     return st.ok() ? 0 : Fail(st);
@@ -190,6 +194,7 @@ int main(int argc, char** argv) {
     redis.seconds = seconds;
     redis.bulk_events = bulk_events;
     redis.repeats = repeats;
+    redis.server_pid = peer_pid;
     redis.generator = MakeGenerator(gen, bulk_events);
     auto st = RunRedisBench(redis);
     return st.ok() ? 0 : Fail(st);

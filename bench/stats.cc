@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -88,6 +89,35 @@ double PidCpuSeconds(int pid) {
     if (i == 15) stime = std::stod(field);
   }
   return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double TreeCpuSeconds(int root) {
+  if (root <= 0) return -1;
+  namespace fs = std::filesystem;
+  std::vector<std::pair<int, int>> procs;  // (pid, ppid)
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "stat");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const size_t close = text.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(text.substr(close + 2));
+    std::string state;
+    int ppid = 0;
+    rest >> state >> ppid;
+    procs.emplace_back(std::stoi(name), ppid);
+  }
+  std::vector<int> tree{root};
+  for (size_t i = 0; i < tree.size(); ++i) {
+    for (const auto& [pid, ppid] : procs) {
+      if (ppid == tree[i]) tree.push_back(pid);
+    }
+  }
+  double total = 0;
+  for (int pid : tree) total += std::max(0.0, PidCpuSeconds(pid));
+  return total;
 }
 
 uint64_t DirBytes(const std::string& dir) {

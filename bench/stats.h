@@ -42,6 +42,9 @@ void Progress(const std::string& text);
 double ProcessCpuSeconds();
 double ThreadCpuSeconds();
 double PidCpuSeconds(int pid);
+// CPU seconds of `pid` and every process descended from it (a PostgreSQL
+// postmaster and its backends); dead children are not counted.
+double TreeCpuSeconds(int pid);
 
 // Apparent size in bytes of every regular file under `dir` (0 if absent).
 uint64_t DirBytes(const std::string& dir);
