@@ -47,8 +47,8 @@ class Stager {
         batch_(batch) {}
 
   // Checks one request against `head` and, if accepted, adds its events to
-  // the batch and advances `head`.
-  absl::StatusOr<AppendResult> Stage(const AppendRequest& r, keys::Head* head);
+  // the batch and advances `head`. Accepted content is moved into the result.
+  absl::StatusOr<AppendResult> Stage(AppendRequest& r, keys::Head* head);
   void Remember(const AppendResult& result) {
     for (const v1::Event& e : result.events) overlay_[e.id()] = &e;
   }
@@ -76,7 +76,7 @@ class Stager {
   Overlay overlay_;
 };
 
-absl::StatusOr<AppendResult> Stager::Stage(const AppendRequest& r, keys::Head* head) {
+absl::StatusOr<AppendResult> Stager::Stage(AppendRequest& r, keys::Head* head) {
   const std::string& branch_name = branch_.record.name();
   const size_t n = r.content.size();
 
@@ -135,8 +135,8 @@ absl::StatusOr<AppendResult> Stager::Stage(const AppendRequest& r, keys::Head* h
   AppendResult result;
   result.events.reserve(n);
   const google::protobuf::Timestamp now = NowTimestamp();
-  for (const v1::Event& content : r.content) {
-    v1::Event& e = result.events.emplace_back(content);
+  for (v1::Event& content : r.content) {
+    v1::Event& e = result.events.emplace_back(std::move(content));
     e.set_scenario(scenario_.record.name());
     e.set_branch(branch_name);
     e.set_seq(head->seq + 1);

@@ -1,5 +1,7 @@
 // Ledger::Open, the catalog of scenarios and branches, snapshots and waits.
 
+#include <algorithm>
+
 #include <rocksdb/write_batch.h>
 
 #include <fmt/format.h>
@@ -301,7 +303,10 @@ absl::StatusOr<uint64_t> RocksLedger::WaitForHead(std::string_view scenario,
   if (!r.ok()) return r.status();
   BranchState& b = *r->branch;
   std::unique_lock lock(b.head_mu);
-  b.head_cv.wait_for(lock, std::chrono::milliseconds(std::max<int64_t>(timeout_ms, 0)),
+  // Clamped so now() + timeout cannot overflow; callers loop on long waits.
+  constexpr int64_t kMaxWaitMs = int64_t{30} * 24 * 3600 * 1000;
+  b.head_cv.wait_for(lock,
+                     std::chrono::milliseconds(std::clamp<int64_t>(timeout_ms, 0, kMaxWaitMs)),
                      [&] { return b.head.seq > known_head || shutdown_.load(); });
   return b.head.seq;
 }
