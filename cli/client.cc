@@ -79,6 +79,11 @@ std::string HintFor(const grpc::Status& s, const Globals& g) {
       return "pass a token with --token (or set DEMARCHE_TOKEN)";
     case grpc::StatusCode::PERMISSION_DENIED:
       return "the token's role does not allow this; ask a curator or use a branch you own";
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      if (m.find("roster") != std::string::npos || m.find("not a party") != std::string::npos) {
+        return "the parties are listed by `demarche scenarios`";
+      }
+      return "";
     case grpc::StatusCode::FAILED_PRECONDITION:
       if (m.find("head") != std::string::npos) {
         return "someone appended first: see the head with `demarche branch list`, then retry "

@@ -131,7 +131,9 @@ void AddBranchCommands(CLI::App& app, Cli& cli) {
       "create", "Fork a branch from a parent after a seq or an event (O(1))");
   create->add_option("name", co->name, "New branch name ([a-z0-9][a-z0-9._-]*)")->required();
   create->add_option("--from", co->parent, "Parent branch")->capture_default_str();
-  auto* seq = create->add_option("--after-seq", co->after_seq, "Inherit the parent's events 1..N");
+  auto* seq =
+      create->add_option("--after-seq", co->after_seq,
+                         "Inherit the parent's events 1..N (default: fork at the parent's head)");
   auto* ev = create->add_option("--after-event", co->after_event,
                                 "Fork right after this event id of the parent");
   seq->excludes(ev);

@@ -28,12 +28,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--json", g.json,
                "Protobuf JSON instead of tables (one object per line for streams)");
-  auto* timeout =
-      app.add_option(
-             "--timeout", g.timeout,
-             "Seconds per call; 0 = none (follow, import and export have none unless given)")
-          ->capture_default_str()
-          ->check(CLI::NonNegativeNumber);
+  auto* timeout = app.add_option("--timeout", g.timeout,
+                                 "Seconds per call; 0 = none (follow, import, export and verify "
+                                 "take as long as they need unless given)")
+                      ->capture_default_str()
+                      ->check(CLI::NonNegativeNumber);
   app.add_option("--token", g.token, "Bearer token sent as `authorization: Bearer <token>`")
       ->envname("DEMARCHE_TOKEN");
   app.add_option("--ca-file", g.ca_file, "PEM CA certificates to verify the server (implies TLS)")

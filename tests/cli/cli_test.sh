@@ -93,6 +93,8 @@ offline)
   err_has "cannot reach demarched at 127.0.0.1:1"
   err_has "scripts/run"
   expect 5 log
+  expect 4 --ca-file "$tmp/no-such-ca.pem" scenarios
+  err_has "--ca-file"
   expect 4 append --branch x "$tmp/missing.json"
   err_has "cannot read"
   echo '{"id": "x", "nope": 1}' >"$tmp/bad.json"
