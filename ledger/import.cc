@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <istream>
@@ -34,31 +35,25 @@ absl::Status Prefixed(const absl::Status& s, std::string_view prefix) {
 
 // The ledger names the events of a batch "events[i]"; name their input lines
 // instead. "events[3].move.demand.text: required" -> "line 17: move.demand...".
+// Only the leading path is the ledger's: the rest of the message may quote
+// input text (an invalid id "events[99999999999999999999]"), which is left
+// as it is and must not be parsed as an index.
 std::string NameLines(std::string_view msg, const std::vector<uint64_t>& lines) {
   constexpr std::string_view kTag = "events[";
-  std::string out;
-  size_t i = 0;
-  while (i < msg.size()) {
-    if (msg.substr(i, kTag.size()) == kTag) {
-      size_t j = i + kTag.size();
-      size_t k = j;
-      while (k < msg.size() && std::isdigit(static_cast<unsigned char>(msg[k]))) ++k;
-      if (k > j && k < msg.size() && msg[k] == ']') {
-        const size_t index = std::stoul(std::string(msg.substr(j, k - j)));
-        if (index < lines.size()) {
-          out += fmt::format("line {}", lines[index]);
-          const bool leading = (i == 0);
-          i = k + 1;
-          if (leading && i < msg.size() && msg[i] == '.') {
-            out += ": ";
-            ++i;
-          }
-          continue;
-        }
-      }
-    }
-    out += msg[i++];
+  if (msg.substr(0, kTag.size()) != kTag) return std::string(msg);
+  const char* digits = msg.data() + kTag.size();
+  const char* end = msg.data() + msg.size();
+  size_t index = 0;
+  const auto [after, ec] = std::from_chars(digits, end, index);
+  if (ec != std::errc() || after == end || *after != ']' || index >= lines.size())
+    return std::string(msg);
+  std::string_view rest(after + 1, static_cast<size_t>(end - after - 1));
+  std::string out = fmt::format("line {}", lines[index]);
+  if (!rest.empty() && rest.front() == '.') {
+    out += ": ";
+    rest.remove_prefix(1);
   }
+  out.append(rest);
   return out;
 }
 
