@@ -34,6 +34,9 @@ struct Case {
   // `expect` (a bug routed to the services): what it answers today. The
   // runner then checks that code instead, prints the gap, and still checks
   // that nothing was written and the server stays up.
+  // If set: a line the server must log after the case (polled briefly), e.g.
+  // proof that it noticed a client going away and ended the handler.
+  std::string server_log = {};
   std::optional<grpc::StatusCode> known_gap_code = std::nullopt;
   std::string known_gap = {};
 };

@@ -5,6 +5,7 @@
 // unchanged. At the end the stopped data directory, opened offline, holds
 // exactly the dump taken before the first case.
 #include <set>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -16,10 +17,29 @@ namespace {
 
 using bad::kScenario;
 
+size_t Occurrences(const std::string& text, const std::string& word) {
+  if (word.empty()) return 0;
+  size_t n = 0;
+  for (size_t at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) ++n;
+  return n;
+}
+
+// Polls `done` for up to 5 s.
+template <typename F>
+bool Eventually(F done) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > end) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
 class BadInputTest : public ServerTest {
  protected:
   std::vector<std::string> ServerArgs() const override {
-    return {"--max-message-mb", std::to_string(bad::kMaxMessageMb)};
+    // Debug logging shows the server noticing clients that go away.
+    return {"--max-message-mb", std::to_string(bad::kMaxMessageMb), "--log-level", "debug"};
   }
 
   void SetUp() override {
@@ -74,6 +94,7 @@ TEST_F(BadInputTest, EveryClassGetsItsStatusAndMessageAndWritesNothing) {
     // A fresh connection per case, so one case's transport trouble cannot
     // leak into the next.
     Client fresh(address());
+    const size_t logged_before = Occurrences(server_->Stderr(), c.server_log);
     const grpc::Status s = c.call(fresh);
     bool ok = true;
     if (c.known_gap_code) {
@@ -88,6 +109,12 @@ TEST_F(BadInputTest, EveryClassGetsItsStatusAndMessageAndWritesNothing) {
             << "message lacks \"" << word << "\": " << s.error_message();
         ok = ok && s.error_message().find(word) != std::string::npos;
       }
+    }
+    if (!c.server_log.empty()) {
+      const bool logged =
+          Eventually([&] { return Occurrences(server_->Stderr(), c.server_log) > logged_before; });
+      EXPECT_TRUE(logged) << "the server never logged \"" << c.server_log << "\"";
+      ok = ok && logged;
     }
     ASSERT_TRUE(server_->Running()) << "server died:\n" << server_->StderrTail();
     ASSERT_TRUE(Serving(address())) << "server stopped serving:\n" << server_->StderrTail();

@@ -74,6 +74,7 @@ std::vector<Case> WireCases() {
                      StatusCode::INVALID_ARGUMENT,
                      {"AppendRequest"},
                      [body](Client& c) { return RawUnary(c, kAppend, body()); },
+                     "",
                      StatusCode::INTERNAL,
                      gap});
   };
@@ -143,8 +144,10 @@ std::vector<Case> WireCases() {
                    [](Client& c) {
                      v1::ReadRequest r;
                      r.set_scenario(kBulk);
+                     // The small window keeps the server from finishing early.
+                     Client slow(c.address, /*small_window=*/true);
                      auto ctx = Ctx(std::chrono::milliseconds(10));
-                     auto reader = c.ledger->Read(ctx.get(), r);
+                     auto reader = slow.ledger->Read(ctx.get(), r);
                      v1::Event e;
                      // A slow consumer: the read cannot finish in time.
                      while (reader->Read(&e))
@@ -157,10 +160,12 @@ std::vector<Case> WireCases() {
                    [](Client& c) {
                      v1::ReadRequest r;
                      r.set_scenario(kBulk);
+                     Client slow(c.address, /*small_window=*/true);
                      auto ctx = Ctx();
-                     auto reader = c.ledger->Read(ctx.get(), r);
+                     auto reader = slow.ledger->Read(ctx.get(), r);
                      return CancelAfter(ctx.get(), reader.get(), 100);
-                   }});
+                   },
+                   "rpc=Read code=CANCELLED"});
   cases.push_back({"a client that cancels a Subscribe mid-stream",
                    StatusCode::CANCELLED,
                    {"CANCELLED"},
@@ -171,7 +176,8 @@ std::vector<Case> WireCases() {
                      auto ctx = Ctx();
                      auto reader = c.ledger->Subscribe(ctx.get(), r);
                      return CancelAfter(ctx.get(), reader.get(), 100);
-                   }});
+                   },
+                   "rpc=Subscribe code=CANCELLED"});
   cases.push_back({"a client that waits live on Subscribe and cancels",
                    StatusCode::CANCELLED,
                    {"CANCELLED"},
@@ -184,7 +190,8 @@ std::vector<Case> WireCases() {
                      auto reader = c.ledger->Subscribe(ctx.get(), r);
                      std::this_thread::sleep_for(std::chrono::milliseconds(300));
                      return CancelAfter(ctx.get(), reader.get(), 0);
-                   }});
+                   },
+                   "rpc=Subscribe code=CANCELLED"});
   return cases;
 }
 

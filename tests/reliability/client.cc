@@ -8,8 +8,12 @@
 
 namespace demarche::reliability {
 
-Client::Client(const std::string& address) {
+Client::Client(const std::string& address_, bool small_window) : address(address_) {
   grpc::ChannelArguments args;
+  if (small_window) {
+    args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+    args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 8 << 10);
+  }
   // A connection of its own, not one shared with the process's other channels.
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   args.SetMaxReceiveMessageSize(64 << 20);

@@ -21,8 +21,11 @@
 namespace demarche::reliability {
 
 struct Client {
-  explicit Client(const std::string& address);
+  // small_window: an 8 KiB HTTP/2 receive window without BDP probing, so a
+  // server stream can run no further ahead than the client reads.
+  explicit Client(const std::string& address, bool small_window = false);
 
+  std::string address;
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<v1::ScenarioService::Stub> scenarios;
   std::unique_ptr<v1::LedgerService::Stub> ledger;

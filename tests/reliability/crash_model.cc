@@ -61,7 +61,6 @@ std::string CrashModel::Check(const std::map<std::string, std::vector<v1::Event>
   std::map<std::string, std::map<std::string, const v1::Event*>> own;
   *stats = CheckStats{};
   for (const auto& [branch, lineage] : lineages) {
-    stats->events += lineage.size();
     std::set<std::string> ids;
     for (size_t i = 0; i < lineage.size(); ++i) {
       const v1::Event& e = lineage[i];
@@ -70,7 +69,10 @@ std::string CrashModel::Check(const std::map<std::string, std::vector<v1::Event>
                 fmt::format("{}: position {} holds seq {} (gap or reorder)", branch, i, e.seq()));
       if (!ids.insert(e.id()).second)
         Problem(&out, &problems, fmt::format("{}: id {} appears twice", branch, e.id()));
-      if (e.branch() == branch) own[branch][e.id()] = &e;
+      if (e.branch() == branch) {
+        own[branch][e.id()] = &e;
+        ++stats->events;
+      }
     }
   }
   // 1. Every acknowledged event, at its seq, byte for byte.

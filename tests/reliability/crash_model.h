@@ -20,7 +20,7 @@ struct SentBatch {
 };
 
 struct CheckStats {
-  uint64_t events = 0;            // events in all lineages
+  uint64_t events = 0;            // events stored, each once (on the branch it was appended to)
   uint64_t in_doubt_present = 0;  // in-doubt batches found whole
   uint64_t in_doubt_absent = 0;   // in-doubt batches found absent
 };

@@ -224,7 +224,7 @@ TEST_F(CrashTest, SigkillDuringAppendsLosesNothingAcknowledged) {
     // Now and then, kill it again while it recovers.
     if (rng() % 5 == 0) {
       ASSERT_TRUE(server_->Spawn());
-      std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 40));
+      std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 600));
       server_->Kill();
       ++startup_kills;
     }

@@ -2,7 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,8 +13,6 @@
 #include <thread>
 
 #include <fmt/format.h>
-
-extern char** environ;
 
 namespace demarche::reliability {
 namespace fs = std::filesystem;
@@ -81,15 +79,25 @@ bool DemarchedProcess::Spawn() {
   argv.push_back(nullptr);
   const std::string out = (work_ / "stdout.log").string();
   const std::string err = (work_ / "stderr.log").string();
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, args[0].c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return false;
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid < 0) return false;
+  if (pid == 0) {
+    // Only async-signal-safe calls from here to exec. The server dies with
+    // the thread that spawned it, so a killed test leaves no orphan behind.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(126);
+    const int in_fd = open("/dev/null", O_RDONLY);
+    const int out_fd = open(out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    const int err_fd = open(err.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (in_fd < 0 || out_fd < 0 || err_fd < 0) _exit(126);
+    dup2(in_fd, 0);
+    dup2(out_fd, 1);
+    dup2(err_fd, 2);
+    close_range(3, ~0U, 0);  // nothing of the test's (sockets, files) leaks in
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
   pid_ = pid;
   return true;
 }
@@ -117,7 +125,7 @@ bool DemarchedProcess::WaitReady(std::chrono::milliseconds timeout, std::string*
 
 bool DemarchedProcess::Start(std::chrono::milliseconds timeout, std::string* why) {
   if (!Spawn()) {
-    *why = "posix_spawn of " + DemarchedPath() + " failed";
+    *why = "fork for " + DemarchedPath() + " failed";
     return false;
   }
   return WaitReady(timeout, why);

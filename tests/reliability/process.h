@@ -1,6 +1,6 @@
-// A real demarched child process for the reliability tests: spawned with
-// posix_spawn on 127.0.0.1:0, found through its --port-file, stopped with
-// SIGTERM or killed with SIGKILL; its stderr is kept in a file for messages.
+// A real demarched child process for the reliability tests: fork/exec'd on
+// 127.0.0.1:0 (killed by the kernel if the spawning thread dies), found through its --port-file,
+// stopped with SIGTERM or killed with SIGKILL; its stderr is kept in a file for messages.
 #pragma once
 
 #include <sys/types.h>
@@ -35,7 +35,8 @@ class DemarchedProcess {
   DemarchedProcess(const DemarchedProcess&) = delete;
   DemarchedProcess& operator=(const DemarchedProcess&) = delete;
 
-  // Spawns the server (does not wait). False if the spawn itself failed.
+  // Spawns the server (does not wait). False if the fork failed. Call from a
+  // thread that outlives the server (PR_SET_PDEATHSIG follows that thread).
   bool Spawn();
   // Waits until the port file appears; false (with the reason in *why) if
   // the process exits first or the timeout passes.
