@@ -52,6 +52,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ledger::Ledger* ledger,
   // bind the same port silently; a busy port must be an error.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  // Ping idle connections so a subscriber that vanished without closing its
+  // connection (a partition, a killed VM) is noticed and its stream ends.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60 * 1000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);
+  // Let long-lived subscribers keep their own connections alive too.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10 * 1000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   auto credentials = options.credentials ? options.credentials : grpc::InsecureServerCredentials();
   builder.AddListeningPort(options.listen, credentials, &server->port_);
   for (auto& service : server->services_) builder.RegisterService(service.get());
