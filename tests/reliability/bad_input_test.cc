@@ -35,7 +35,7 @@ bool Eventually(F done) {
   return true;
 }
 
-class BadInputTest : public ServerTest {
+class ReliabilityBadInput : public ServerTest {
  protected:
   std::vector<std::string> ServerArgs() const override {
     // Debug logging shows the server noticing clients that go away.
@@ -75,7 +75,7 @@ class BadInputTest : public ServerTest {
   }
 };
 
-TEST_F(BadInputTest, EveryClassGetsItsStatusAndMessageAndWritesNothing) {
+TEST_F(ReliabilityBadInput, EveryClassGetsItsStatusAndMessageAndWritesNothing) {
   std::vector<bad::Case> cases = bad::WireCases();
   for (auto* more : {&bad::EventCases, &bad::ApiCases}) {
     std::vector<bad::Case> c = more();
@@ -148,7 +148,7 @@ TEST_F(BadInputTest, EveryClassGetsItsStatusAndMessageAndWritesNothing) {
 // is after_seq 0: a legal, empty fork whose first event is seq 1 chained to
 // the zero hash. What lies before it (a negative fork point) is only
 // expressible on the wire as 2^64-1, refused as beyond the head (see the table).
-TEST_F(BadInputTest, AForkBeforeTheFirstEventIsEmptyAndStartsAtSeqOne) {
+TEST_F(ReliabilityBadInput, AForkBeforeTheFirstEventIsEmptyAndStartsAtSeqOne) {
   v1::CreateBranchRequest r;
   r.set_scenario(kScenario);
   r.set_name("origin");

@@ -144,7 +144,7 @@ void StreamWriter(const std::string& address, uint64_t seed, const std::string& 
   if (!killed) flags->Unexpected("AppendStream ended: " + Describe(s));
 }
 
-class CrashTest : public ::testing::Test {
+class ReliabilityCrash : public ::testing::Test {
  protected:
   void RestartOrDie() {
     std::string why;
@@ -159,6 +159,13 @@ class CrashTest : public ::testing::Test {
       grpc::Status s;
       lineages[branch] = ReadAll(c, kScenario, branch, &s);
       ASSERT_TRUE(s.ok()) << "cycle " << cycle << " read " << branch << ": " << Describe(s);
+      // The recovered head is the last event of the lineage, hash included.
+      v1::Branch info;
+      ASSERT_TRUE(GetBranch(c, kScenario, branch, &info).ok());
+      ASSERT_EQ(info.head_seq(), lineages[branch].size()) << "cycle " << cycle << " " << branch;
+      if (!lineages[branch].empty()) {
+        ASSERT_EQ(info.head_hash(), lineages[branch].back().hash()) << "cycle " << cycle;
+      }
     }
     std::vector<SentBatch> present;
     const std::string problems = model_.Check(lineages, stats, &present);
@@ -179,7 +186,7 @@ class CrashTest : public ::testing::Test {
   uint64_t seed_ = 0;
 };
 
-TEST_F(CrashTest, SigkillDuringAppendsLosesNothingAcknowledged) {
+TEST_F(ReliabilityCrash, SigkillDuringAppendsLosesNothingAcknowledged) {
   const int cycles = static_cast<int>(EnvInt("DEMARCHE_CRASH_CYCLES", 20));
   seed_ = static_cast<uint64_t>(EnvInt("DEMARCHE_CRASH_SEED", 5150));
   const int writers = static_cast<int>(EnvInt("DEMARCHE_CRASH_WRITERS", 4));
@@ -233,6 +240,12 @@ TEST_F(CrashTest, SigkillDuringAppendsLosesNothingAcknowledged) {
     if (HasFatalFailure()) return;
     present += stats.in_doubt_present;
     absent += stats.in_doubt_absent;
+    if (cycles > 20 && (cycle + 1) % 25 == 0) {
+      std::printf("crash: %d/%d cycles, %llu events, %.0f s\n", cycle + 1, cycles,
+                  static_cast<unsigned long long>(stats.events),
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count());
+      std::fflush(stdout);
+    }
   }
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();

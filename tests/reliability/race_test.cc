@@ -22,7 +22,7 @@ int64_t ToldHead(const std::string& message) {
   return std::stoll(m[1]);
 }
 
-class RaceTest : public ServerTest {
+class ReliabilityRace : public ServerTest {
  protected:
   void SetUp() override {
     ServerTest::SetUp();
@@ -38,7 +38,7 @@ class RaceTest : public ServerTest {
 };
 
 // All clients wait at a barrier, then append to the same expected head.
-TEST_F(RaceTest, ExactlyOneWinnerPerHead) {
+TEST_F(ReliabilityRace, ExactlyOneWinnerPerHead) {
   const int clients = static_cast<int>(EnvInt("DEMARCHE_RACE_CLIENTS", 8));
   const int rounds = static_cast<int>(EnvInt("DEMARCHE_RACE_ROUNDS", 40));
   std::atomic<uint64_t> head{0};
@@ -100,7 +100,7 @@ TEST_F(RaceTest, ExactlyOneWinnerPerHead) {
 
 // Free-for-all: each client appends its events one by one with the head it
 // believes in and, when refused, retries on the head it was told.
-TEST_F(RaceTest, LosersRetryOnTheHeadTheyAreTold) {
+TEST_F(ReliabilityRace, LosersRetryOnTheHeadTheyAreTold) {
   const int clients = static_cast<int>(EnvInt("DEMARCHE_RACE_CLIENTS", 8));
   const int per_client = 25;
   std::atomic<uint64_t> refusals{0}, bad{0};

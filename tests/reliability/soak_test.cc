@@ -135,9 +135,9 @@ double Max(const std::vector<Sample>& v, double from, double to, int64_t Sample:
   return static_cast<double>(m);
 }
 
-class SoakTest : public ServerTest {};
+class ReliabilitySoak : public ServerTest {};
 
-TEST_F(SoakTest, MixedLoadHasNoErrorsAndFlatMemory) {
+TEST_F(ReliabilitySoak, MixedLoadHasNoErrorsAndFlatMemory) {
   const double seconds = static_cast<double>(EnvInt("DEMARCHE_SOAK_SECONDS", 20));
   ASSERT_TRUE(CreateScenario(*client_, kScenario).ok());
   std::vector<v1::Event> seed;

@@ -94,9 +94,9 @@ class Subscriber {
   std::thread thread_;
 };
 
-class SubscribeTest : public ServerTest {};
+class ReliabilitySubscribe : public ServerTest {};
 
-TEST_F(SubscribeTest, EveryEventExactlyOnceInOrderAcrossCatchUpAndLive) {
+TEST_F(ReliabilitySubscribe, EveryEventExactlyOnceInOrderAcrossCatchUpAndLive) {
   const int per_appender = static_cast<int>(EnvInt("DEMARCHE_SUB_EVENTS", 150));
   ASSERT_TRUE(CreateScenario(*client_, kScenario).ok());
   // History to catch up on: 60 events on main, a fork "side" after 40.
