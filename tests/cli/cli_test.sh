@@ -115,6 +115,8 @@ read)
   out_has "PRK"
   expect 0 --json scenarios
   json_ok
+  expect 0 --token some-token scenarios  # sent as metadata; ignored without auth
+  expect 5 --tls scenarios               # TLS handshake against a plaintext server
   expect 0 log
   out_has "SEQ"
   out_has "2003-12     PRK→USA"  # dates print at their precision
