@@ -43,6 +43,46 @@ std::string EventHash(const v1::Event& event) {
   return Sha256(CanonicalBytes(copy));
 }
 
+namespace {
+
+// Negative zero does not survive protobuf's JSON mapping (printed "-0", read
+// back as +0), so an exported event with a -0.0 quantity or weight would
+// re-import as "different content". Client content keeps +0.0 instead (the
+// canonical_fuzz JSON round trip catches a double field missed here).
+void PositiveZeros(google::protobuf::RepeatedPtrField<v1::Term>* terms) {
+  for (v1::Term& t : *terms)
+    if (t.quantity() == 0) t.set_quantity(0.0);
+}
+
+void PositiveZeros(v1::Move* m) {
+  if (m->has_weight() && m->weight() == 0) m->set_weight(0.0);
+  switch (m->kind_case()) {
+    case v1::Move::kDemand:
+      PositiveZeros(m->mutable_demand()->mutable_terms());
+      PositiveZeros(m->mutable_demand()->mutable_offers());
+      break;
+    case v1::Move::kProposal:
+      PositiveZeros(m->mutable_proposal()->mutable_terms());
+      break;
+    case v1::Move::kAgreement:
+      PositiveZeros(m->mutable_agreement()->mutable_terms());
+      break;
+    case v1::Move::kAid:
+      if (m->aid().quantity() == 0) m->mutable_aid()->set_quantity(0.0);
+      break;
+    case v1::Move::kConcede:
+      if (m->concede().quantity() == 0) m->mutable_concede()->set_quantity(0.0);
+      break;
+    case v1::Move::kCorrection:
+      if (m->correction().has_move()) PositiveZeros(m->mutable_correction()->mutable_move());
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace
+
 void ClearEnvelope(v1::Event* event) {
   event->clear_scenario();
   event->clear_branch();
@@ -57,6 +97,7 @@ v1::Event ClientContent(const v1::Event& event) {
   v1::Event copy = event;
   ClearEnvelope(&copy);
   copy.DiscardUnknownFields();
+  if (copy.has_move()) PositiveZeros(copy.mutable_move());
   return copy;
 }
 

@@ -43,7 +43,8 @@ std::string EventHash(const v1::Event& event);
 std::string Sha256(std::string_view bytes);
 
 // The client-written part of an event: envelope fields (scenario .. hash)
-// cleared and unknown fields dropped. Two events have the same client content
+// cleared, unknown fields dropped and -0.0 quantities and weights made +0.0
+// (JSON cannot carry the sign back). Two events have the same client content
 // iff CanonicalBytes(ClientContent(a)) == CanonicalBytes(ClientContent(b)).
 v1::Event ClientContent(const v1::Event& event);
 void ClearEnvelope(v1::Event* event);

@@ -13,11 +13,10 @@
 #include <utility>
 
 #include <fmt/format.h>
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/util/json_util.h>
 
 #include "demarche/v1/bundle.pb.h"
+#include "ledger/canonical.h"
 
 namespace demarche::ledger {
 namespace {
@@ -64,28 +63,10 @@ absl::Status BatchError(const absl::Status& s, const std::vector<uint64_t>& line
   return absl::Status(s.code(), msg);
 }
 
-// Deterministic bytes of the client-written part of an event (envelope
-// cleared, unknown fields dropped), for comparing an input event with the one
-// already recorded under its id.
-std::string ClientBytes(const v1::Event& event) {
-  v1::Event c = event;
-  c.clear_scenario();
-  c.clear_branch();
-  c.clear_seq();
-  c.clear_recorded_at();
-  c.clear_recorded_by();
-  c.clear_prev_hash();
-  c.clear_hash();
-  c.DiscardUnknownFields();
-  std::string out;
-  {
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    c.SerializeToCodedStream(&coded);
-  }
-  return out;
-}
+// Deterministic bytes of the client-written part of an event (see
+// ClientContent), for comparing an input event with the one already recorded
+// under its id.
+std::string ClientBytes(const v1::Event& event) { return CanonicalBytes(ClientContent(event)); }
 
 bool Same(const ImportProgress& a, const ImportProgress& b) {
   return a.lines == b.lines && a.events == b.events && a.appended == b.appended &&

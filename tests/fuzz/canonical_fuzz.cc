@@ -2,7 +2,7 @@
 // bytes; those that do not parse are skipped). Checks determinism (encoding
 // twice, encoding a copy), that canonical bytes are a fixed point of
 // parse/serialize with the same hash, that the hash ignores the hash field,
-// and that the client content survives the JSON mapping used by
+// and that valid client content survives the JSON mapping used by
 // export/import byte for byte.
 #include <cstdint>
 #include <string>
@@ -11,13 +11,21 @@
 
 #include "fuzz_util.h"
 #include "ledger/canonical.h"
+#include "ledger/validate.h"
 
 namespace demarche::fuzz {
 namespace {
 
 using namespace demarche::ledger;
 
+// Export/import carry stored (hence valid) events: NaN, for one, cannot be
+// stored and does not keep its payload in JSON.
 void CheckJsonRoundTrip(const v1::Event& content) {
+  static const Roster roster = DefaultRoster();
+  EventRules rules;
+  rules.roster = &roster;
+  rules.branch = "what-if";
+  if (!ValidateEvent(content, "e", rules).ok()) return;
   std::string json;
   if (!google::protobuf::util::MessageToJsonString(content, &json).ok()) return;
   v1::Event back;
@@ -68,10 +76,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
              "envelope left in client content");
   FUZZ_CHECK(CanonicalBytes(ClientContent(content)) == CanonicalBytes(content),
              "ClientContent is not idempotent");
-  v1::Event with_envelope = e;
-  ClearEnvelope(&with_envelope);
-  with_envelope.DiscardUnknownFields();
-  FUZZ_CHECK(CanonicalBytes(with_envelope) == CanonicalBytes(content), "ClearEnvelope differs");
+  v1::Event no_envelope = e;
+  ClearEnvelope(&no_envelope);
+  FUZZ_CHECK(CanonicalBytes(ClientContent(no_envelope)) == CanonicalBytes(content),
+             "the envelope changes the client content");
   CheckJsonRoundTrip(content);
   return 0;
 }

@@ -86,6 +86,13 @@ int main(int argc, char** argv) {
   corr->set_reason("misdated");
   Write(out / "validate" / "correction", std::string(1, '\x00') + ledger::CanonicalBytes(c));
   Write(out / "canonical" / "correction", ledger::CanonicalBytes(c));
+  // Negative zeros, which JSON turns into +0 (regression).
+  v1::Event z = e;
+  z.set_id("z");
+  z.mutable_move()->set_weight(-0.0);
+  z.add_sources()->set_document("d");
+  z.mutable_sources(0)->set_quote("q");
+  Write(out / "canonical" / "regress-negative-zero", ledger::CanonicalBytes(z));
   namespace k = ledger::keys;
   Write(out / "keys" / "date", k::EncodeDateKey({1, 2, 20031209, 7}));
   Write(out / "keys" / "id", k::EncodeIdKey(1, 1, "2003-08-27-first-round"));
