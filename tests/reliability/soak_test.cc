@@ -6,6 +6,7 @@
 //
 // DEMARCHE_SOAK_SECONDS (default 20) sets the duration.
 #include <algorithm>
+#include <cstdlib>
 #include <random>
 #include <thread>
 
@@ -17,15 +18,18 @@ namespace demarche::reliability {
 namespace {
 
 constexpr char kScenario[] = "soak";
+// Resident bytes per serialized byte of an appended event (memtable copies of
+// the event, its id and date index entries, skiplist and arena overhead).
+constexpr double kMemtableFactor = 4;
 
 struct Sample {
   double t;
-  int64_t rss_kib, threads, fds;
+  int64_t rss_kib, threads, fds, appended_bytes;
 };
 
 struct Counters {
   std::atomic<bool> stop{false};
-  std::atomic<uint64_t> ok{0}, errors{0}, appended{0}, delivered{0};
+  std::atomic<uint64_t> ok{0}, errors{0}, appended{0}, appended_bytes{0}, delivered{0};
   std::mutex mu;
   std::string first_error;
   void Check(const grpc::Status& s, const char* what) {
@@ -50,8 +54,12 @@ void Appender(const std::string& address, int k, Counters* n) {
                                 Day(2003 + rng() % 2, 1 + rng() % 12, 1 + rng() % 28),
                                 kRoster[rng() % 6], main));
     v1::AppendResponse r;
-    n->Check(Append(c, kScenario, main ? "main" : "what-if", batch, std::nullopt, &r), "Append");
-    n->appended.fetch_add(size);
+    const grpc::Status s = Append(c, kScenario, main ? "main" : "what-if", batch, std::nullopt, &r);
+    n->Check(s, "Append");
+    if (s.ok()) {
+      n->appended.fetch_add(size);
+      for (const v1::Event& e : r.events()) n->appended_bytes.fetch_add(e.ByteSizeLong());
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
 }
@@ -139,49 +147,74 @@ class ReliabilitySoak : public ServerTest {};
 
 TEST_F(ReliabilitySoak, MixedLoadHasNoErrorsAndFlatMemory) {
   const double seconds = static_cast<double>(EnvInt("DEMARCHE_SOAK_SECONDS", 20));
+  // DEMARCHE_SOAK_MIX picks the clients (to isolate one path's memory).
+  const char* mix_env = std::getenv("DEMARCHE_SOAK_MIX");
+  const std::string mix = mix_env ? mix_env : "append,read,state,subscribe";
+  auto in_mix = [&](const char* what) { return mix.find(what) != std::string::npos; };
   ASSERT_TRUE(CreateScenario(*client_, kScenario).ok());
-  std::vector<v1::Event> seed;
-  for (int i = 0; i < 20; ++i) {
-    seed.push_back(Statement(fmt::format("s{}", i), Day(2003, 1, 1 + i), kRoster[i % 6], true));
+  // History to read and fold from the start: 2000 events on main, 200 on a fork.
+  for (int i = 0; i < 2000; i += 500) {
+    std::vector<v1::Event> seed;
+    for (int j = i; j < i + 500; ++j)
+      seed.push_back(Statement(fmt::format("s{}", j), Day(2002, 1 + j % 12, 1 + j % 28),
+                               kRoster[j % 6], true));
+    v1::AppendResponse ar;
+    ASSERT_TRUE(Append(*client_, kScenario, "main", seed, std::nullopt, &ar).ok());
   }
-  seed.push_back(Proposal("s-prop", "USA", "PRK", true));
-  v1::AppendResponse ar;
-  ASSERT_TRUE(Append(*client_, kScenario, "main", seed, std::nullopt, &ar).ok());
   v1::CreateBranchRequest cb;
   cb.set_scenario(kScenario);
   cb.set_name("what-if");
   v1::Branch b;
   ASSERT_TRUE(client_->branches->CreateBranch(Ctx().get(), cb, &b).ok());
+  std::vector<v1::Event> fork;
+  for (int j = 0; j < 200; ++j)
+    fork.push_back(Statement(fmt::format("f{}", j), Day(2002, 6, 1 + j % 28), "KOR", false));
+  v1::AppendResponse ar;
+  ASSERT_TRUE(Append(*client_, kScenario, "what-if", fork, std::nullopt, &ar).ok());
 
   Counters n;
   std::string gap;
   std::atomic<uint64_t> until{UINT64_MAX};
   std::vector<std::thread> clients;
-  clients.emplace_back(Appender, address(), 1, &n);
-  clients.emplace_back(Appender, address(), 2, &n);
-  clients.emplace_back(Reader, address(), &n);
-  clients.emplace_back(Stater, address(), &n);
-  std::thread subscriber(Subscriber, address(), &n, &until, &gap);
+  if (in_mix("append")) {
+    clients.emplace_back(Appender, address(), 1, &n);
+    clients.emplace_back(Appender, address(), 2, &n);
+  }
+  if (in_mix("read")) clients.emplace_back(Reader, address(), &n);
+  if (in_mix("state")) clients.emplace_back(Stater, address(), &n);
+  std::thread subscriber;
+  if (in_mix("subscribe")) subscriber = std::thread(Subscriber, address(), &n, &until, &gap);
   std::vector<Sample> samples;
   const auto start = std::chrono::steady_clock::now();
   for (double t = 0; t < seconds;) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     t = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    samples.push_back({t, server_->RssKib(), server_->StatusField("Threads"), server_->OpenFds()});
+    samples.push_back({t, server_->RssKib(), server_->StatusField("Threads"), server_->OpenFds(),
+                       static_cast<int64_t>(n.appended_bytes.load())});
   }
   n.stop.store(true);
   for (std::thread& t : clients) t.join();
+  if (std::getenv("DEMARCHE_SOAK_TRACE") != nullptr) {
+    for (size_t i = 0; i < samples.size(); i += 25)
+      std::printf("  t=%5.0f s  rss=%6.1f MiB  appended=%5.1f MiB  threads=%lld  fds=%lld\n",
+                  samples[i].t, static_cast<double>(samples[i].rss_kib) / 1024,
+                  static_cast<double>(samples[i].appended_bytes) / (1 << 20),
+                  static_cast<long long>(samples[i].threads),
+                  static_cast<long long>(samples[i].fds));
+  }
   v1::Branch head;
   ASSERT_TRUE(GetBranch(*client_, kScenario, "main", &head).ok());
   until.store(head.head_seq());
-  subscriber.join();
+  if (subscriber.joinable()) subscriber.join();
   ASSERT_TRUE(server_->Running()) << server_->StderrTail();
 
   EXPECT_EQ(n.errors.load(), 0u) << n.first_error;
   EXPECT_EQ(gap, "");
   EXPECT_EQ(VerifyAll(*client_, kScenario), "");
   // From after_seq 0 through the final head, each event once.
-  EXPECT_EQ(n.delivered.load(), head.head_seq());
+  if (in_mix("subscribe")) {
+    EXPECT_EQ(n.delivered.load(), head.head_seq());
+  }
 
   // Warm-up: the first fifth. Then the first and the last third of the rest.
   const double warm = seconds / 5, third = (seconds - warm) / 3;
@@ -202,9 +235,18 @@ TEST_F(ReliabilitySoak, MixedLoadHasNoErrorsAndFlatMemory) {
       static_cast<unsigned long long>(n.delivered.load()), rss_first / 1024, rss_last / 1024,
       Max(samples, 0, 1e9, &Sample::rss_kib) / 1024, thr_first, thr_last, fd_first, fd_last);
   ASSERT_GT(rss_first, 0);
-  // Flat: the last third may exceed the first by 20% plus 16 MiB (memtable
-  // growth from the appended events, allocator slack), no more.
-  EXPECT_LE(rss_last, rss_first * 1.2 + 16 * 1024) << "RSS grew";
+  // Flat: beyond 10% + 16 MiB of slack, the last third may only exceed the
+  // first by what the ledger holds in memory for the events appended since
+  // the warm-up (RocksDB keeps them in its 64 MiB memtables until a flush):
+  // kMemtableFactor times their serialized size.
+  double appended_since_warm = 0;
+  for (const Sample& s : samples)
+    if (s.t < warm) appended_since_warm = static_cast<double>(s.appended_bytes);
+  appended_since_warm = (static_cast<double>(n.appended_bytes.load()) - appended_since_warm) / 1024;
+  const double allowed = rss_first * 1.1 + 16 * 1024 + kMemtableFactor * appended_since_warm;
+  std::printf("soak: %.1f MiB appended after warm-up; RSS bound %.1f MiB\n",
+              appended_since_warm / 1024, allowed / 1024);
+  EXPECT_LE(rss_last, allowed) << "RSS grew";
   EXPECT_LE(thr_last, thr_first + 4) << "threads grew";
   EXPECT_LE(fd_last, fd_first + 8) << "file descriptors grew";
 }
