@@ -4,6 +4,8 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
 
 #include "ledger/date.h"
 #include "ledger/rocks_ledger.h"
@@ -12,6 +14,33 @@ namespace demarche::ledger {
 namespace {
 
 std::string_view View(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
+
+// Whether stored event bytes may hold a correction move: walks the wire format
+// (Event.move, then Move.correction) without parsing the event. Never false
+// for a correction; true when in doubt (malformed bytes are parsed, and
+// reported, by the caller).
+bool MayBeCorrection(const rocksdb::Slice& bytes) {
+  using google::protobuf::internal::WireFormatLite;
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                            static_cast<int>(bytes.size()));
+  while (const uint32_t tag = in.ReadTag()) {
+    if (WireFormatLite::GetTagFieldNumber(tag) != v1::Event::kMoveFieldNumber ||
+        WireFormatLite::GetTagWireType(tag) != WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
+      if (!WireFormatLite::SkipField(&in, tag)) return true;
+      continue;
+    }
+    uint32_t length = 0;
+    if (!in.ReadVarint32(&length)) return true;
+    const auto limit = in.PushLimit(static_cast<int>(length));
+    while (const uint32_t inner = in.ReadTag()) {
+      if (WireFormatLite::GetTagFieldNumber(inner) == v1::Move::kCorrectionFieldNumber) return true;
+      if (!WireFormatLite::SkipField(&in, inner)) return true;
+    }
+    if (!in.ConsumedEntireMessage()) return true;
+    in.PopLimit(limit);
+  }
+  return !in.ConsumedEntireMessage();
+}
 
 // A RocksDB iterator confined to [lower, upper) (the bounds must outlive it).
 struct BoundedIter {
@@ -33,8 +62,12 @@ struct BoundedIter {
 class SeqIterator final : public EventIterator {
  public:
   SeqIterator(std::shared_ptr<const Store> store, uint32_t sid, std::vector<Segment> segments,
-              Direction direction)
-      : store_(std::move(store)), sid_(sid), segments_(std::move(segments)), dir_(direction) {
+              Direction direction, bool corrections_only)
+      : store_(std::move(store)),
+        sid_(sid),
+        segments_(std::move(segments)),
+        dir_(direction),
+        corrections_only_(corrections_only) {
     if (dir_ == Direction::kBackward) std::reverse(segments_.begin(), segments_.end());
     OpenSegment();
     Settle();
@@ -84,6 +117,10 @@ class SeqIterator final : public EventIterator {
         OpenSegment();
         continue;
       }
+      if (corrections_only_ && !MayBeCorrection(it.value())) {
+        Step();
+        continue;
+      }
       if (!event_.ParseFromArray(it.value().data(), static_cast<int>(it.value().size()))) {
         auto key = keys::DecodeEventKey(View(it.key()));
         status_ = absl::DataLossError(
@@ -102,6 +139,7 @@ class SeqIterator final : public EventIterator {
   uint32_t sid_;
   std::vector<Segment> segments_;
   Direction dir_;
+  bool corrections_only_;
   size_t next_segment_ = 0;
   std::unique_ptr<BoundedIter> iter_;
   uint32_t cutoff_ = UINT32_MAX;
@@ -111,7 +149,12 @@ class SeqIterator final : public EventIterator {
 };
 
 // Events by (occurred sort key, seq): a k-way merge over one date-index
-// cursor per lineage segment (few: one per ancestor), then a point read.
+// cursor per lineage segment (few: one per ancestor), then point reads. The
+// point reads are batched: the merge runs ahead by up to kMaxAhead entries and
+// reads their events with one MultiGet (fold order is not seq order, so a
+// single events iterator would seek for most events; a batched MultiGet
+// shares block lookups and avoids a Get call per event). The batch starts
+// small and doubles, so a short read reads little ahead.
 class OccurredIterator final : public EventIterator {
  public:
   OccurredIterator(std::shared_ptr<const Store> store, uint32_t sid,
@@ -138,13 +181,14 @@ class OccurredIterator final : public EventIterator {
   absl::Status status() const override { return status_; }
   void Next() override {
     if (!valid_) return;
-    Cursor& c = cursors_[current_];
-    c.iter->it->Next();
-    Advance(c);
+    ++next_;
     Emit();
   }
 
  private:
+  static constexpr size_t kFirstAhead = 8;
+  static constexpr size_t kMaxAhead = 256;
+
   struct Cursor {
     uint64_t lo, hi;
     std::unique_ptr<BoundedIter> iter;
@@ -169,38 +213,76 @@ class OccurredIterator final : public EventIterator {
     if (!it.status().ok()) status_ = FromRocks(it.status(), "reading date index");
   }
 
+  // Merges the next entries of the cursors into ahead_ and reads their events.
+  void Fill() {
+    ahead_.clear();
+    next_ = 0;
+    const size_t want = batch_;
+    batch_ = std::min(kMaxAhead, batch_ * 2);
+    while (ahead_.size() < want && status_.ok()) {
+      Cursor* best = nullptr;
+      for (Cursor& c : cursors_) {
+        if (!c.key) continue;
+        if (!best ||
+            std::tie(c.key->sort_key, c.key->seq) < std::tie(best->key->sort_key, best->key->seq))
+          best = &c;
+      }
+      if (!best) break;
+      ahead_.push_back(*best->key);
+      best->iter->it->Next();
+      Advance(*best);
+    }
+    const size_t n = ahead_.size();
+    if (n == 0) return;
+    keys_.resize(n);
+    slices_.resize(n);
+    values_.resize(n);
+    statuses_.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      keys_[i] = keys::EncodeEventKey({sid_, ahead_[i].bid, ahead_[i].seq});
+      slices_[i] = rocksdb::Slice(keys_[i]);
+      values_[i].Reset();
+    }
+    store_->db->MultiGet(rocksdb::ReadOptions(), store_->events, n, slices_.data(), values_.data(),
+                         statuses_.data(), /*sorted_input=*/false);
+  }
+
   void Emit() {
     valid_ = false;
-    if (!status_.ok()) return;
-    const Cursor* best = nullptr;
-    for (size_t i = 0; i < cursors_.size(); ++i) {
-      const Cursor& c = cursors_[i];
-      if (!c.key) continue;
-      if (!best ||
-          std::tie(c.key->sort_key, c.key->seq) < std::tie(best->key->sort_key, best->key->seq)) {
-        best = &c;
-        current_ = i;
-      }
+    if (next_ >= ahead_.size()) {
+      if (!status_.ok()) return;
+      Fill();
+      if (ahead_.empty()) return;
     }
-    if (!best) return;
-    auto e = store_->GetEvent(sid_, best->key->bid, best->key->seq);
-    if (!e.ok()) {
-      status_ = e.status();
+    const keys::DateKey& k = ahead_[next_];
+    const rocksdb::Status& st = statuses_[next_];
+    if (st.IsNotFound()) {
+      status_ =
+          absl::DataLossError(fmt::format("date index names seq {} but no event is stored", k.seq));
       return;
     }
-    if (!e->has_value()) {
-      status_ = absl::DataLossError(
-          fmt::format("date index names seq {} but no event is stored", best->key->seq));
+    if (!st.ok()) {
+      status_ = FromRocks(st, "reading an event");
       return;
     }
-    event_ = **std::move(e);
+    const rocksdb::PinnableSlice& v = values_[next_];
+    if (!event_.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+      status_ = absl::DataLossError(fmt::format("stored event at seq {} does not parse", k.seq));
+      return;
+    }
     valid_ = true;
   }
 
   std::shared_ptr<const Store> store_;
   uint32_t sid_;
   std::vector<Cursor> cursors_;
-  size_t current_ = 0;
+  size_t batch_ = kFirstAhead;
+  std::vector<keys::DateKey> ahead_;  // merged entries read ahead
+  size_t next_ = 0;                   // the one event_ holds
+  std::vector<std::string> keys_;
+  std::vector<rocksdb::Slice> slices_;
+  std::vector<rocksdb::PinnableSlice> values_;
+  std::vector<rocksdb::Status> statuses_;
   v1::Event event_;
   bool valid_ = false;
   absl::Status status_;
@@ -226,8 +308,8 @@ absl::StatusOr<std::unique_ptr<EventIterator>> RocksLedger::Read(std::string_vie
   // Trim to [lo, hi]; Lineage already stops at hi.
   std::erase_if(segments, [&](const Segment& s) { return s.hi < lo; });
   for (Segment& s : segments) s.lo = std::max(s.lo, lo);
-  return std::unique_ptr<EventIterator>(
-      new SeqIterator(store_, r->branch->sid, std::move(segments), options.direction));
+  return std::unique_ptr<EventIterator>(new SeqIterator(
+      store_, r->branch->sid, std::move(segments), options.direction, options.corrections_only));
 }
 
 absl::StatusOr<std::unique_ptr<EventIterator>> RocksLedger::ReadByOccurred(

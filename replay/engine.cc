@@ -208,6 +208,7 @@ class Engine::Impl {
     ledger::ReadOptions ro;
     ro.from_seq = cache->scanned + 1;
     ro.max_seq = head;
+    ro.corrections_only = true;
     auto it = ledger_->Read(scenario, branch, ro);
     if (!it.ok()) return it.status();
     std::vector<v1::Event> found;
