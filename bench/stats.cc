@@ -10,6 +10,7 @@
 #include <sstream>
 #include <vector>
 
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -76,9 +77,28 @@ double Usage(int who) {
 double ProcessCpuSeconds() { return Usage(RUSAGE_SELF); }
 double ThreadCpuSeconds() { return Usage(RUSAGE_THREAD); }
 
+// The text of a small /proc file, or "" if it cannot be read. POSIX read, not
+// an ifstream: a process that exits while its file is read makes read() fail
+// with ESRCH, which libstdc++'s streambuf turns into an exception.
+static std::string ReadProcFile(const std::string& path) {
+  std::string text;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return text;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) {
+      if (n < 0) text.clear();
+      break;
+    }
+    text.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return text;
+}
+
 double PidCpuSeconds(int pid) {
-  std::ifstream in(fmt::format("/proc/{}/stat", pid));
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string text = ReadProcFile(fmt::format("/proc/{}/stat", pid));
   const size_t close = text.rfind(')');  // the command name may hold spaces
   if (close == std::string::npos) return -1;
   std::istringstream rest(text.substr(close + 2));
@@ -99,8 +119,7 @@ double TreeCpuSeconds(int root) {
   for (const auto& entry : fs::directory_iterator("/proc", ec)) {
     const std::string name = entry.path().filename().string();
     if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream in(entry.path() / "stat");
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string text = ReadProcFile((entry.path() / "stat").string());
     const size_t close = text.rfind(')');
     if (close == std::string::npos) continue;
     std::istringstream rest(text.substr(close + 2));
