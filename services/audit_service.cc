@@ -28,7 +28,7 @@ v1::HistoryEntry ToEntry(const v1::Event& e) {
 grpc::Status AuditServiceImpl::Verify(grpc::ServerContext* context,
                                       const v1::VerifyRequest* request,
                                       v1::VerifyResponse* response) {
-  return Serve(context, "Verify", [&]() -> absl::Status {
+  return Serve(*backend_->auth, Role::kReader, "verify", context, "Verify", [&]() -> absl::Status {
     DEMARCHE_RETURN_IF_ERROR(ValidateName(request->scenario(), "scenario"));
     ledger::Ledger& ledger = *backend_->ledger;
     std::vector<std::string> names;
@@ -99,7 +99,8 @@ absl::Status AuditServiceImpl::DoHistory(grpc::ServerContext* context,
 grpc::Status AuditServiceImpl::History(grpc::ServerContext* context,
                                        const v1::HistoryRequest* request,
                                        grpc::ServerWriter<v1::HistoryEntry>* writer) {
-  return Serve(context, "History", [&] { return DoHistory(context, *request, writer); });
+  return Serve(*backend_->auth, Role::kReader, "read the audit history", context, "History",
+               [&] { return DoHistory(context, *request, writer); });
 }
 
 }  // namespace demarche::services

@@ -62,7 +62,7 @@ void BuildTree(const std::map<std::string, std::vector<const v1::Branch*>>& chil
 
 }  // namespace
 
-absl::Status BranchServiceImpl::DoCreate(grpc::ServerContext* context,
+absl::Status BranchServiceImpl::DoCreate(const Principal& caller,
                                          const v1::CreateBranchRequest& request,
                                          v1::Branch* response) {
   DEMARCHE_RETURN_IF_ERROR(ValidateName(request.scenario(), "scenario"));
@@ -97,55 +97,58 @@ absl::Status BranchServiceImpl::DoCreate(grpc::ServerContext* context,
       break;
   }
   DEMARCHE_ASSIGN_OR_RETURN(
-      *response, ledger.CreateBranch(request.scenario(), request.name(), parent, after_seq,
-                                     OptionalDate(request.date_cutoff()),
-                                     backend_->Caller(context).name, request.description()));
+      *response,
+      ledger.CreateBranch(request.scenario(), request.name(), parent, after_seq,
+                          OptionalDate(request.date_cutoff()), caller.name, request.description()));
   return absl::OkStatus();
 }
 
 grpc::Status BranchServiceImpl::CreateBranch(grpc::ServerContext* context,
                                              const v1::CreateBranchRequest* request,
                                              v1::Branch* response) {
-  return Serve(context, "CreateBranch", [&] { return DoCreate(context, *request, response); });
+  return Serve(*backend_->auth, Role::kAnalyst, "create branches", context, "CreateBranch",
+               [&](const Principal& caller) { return DoCreate(caller, *request, response); });
 }
 
 grpc::Status BranchServiceImpl::GetBranch(grpc::ServerContext* context,
                                           const v1::GetBranchRequest* request,
                                           v1::Branch* response) {
-  return Serve(context, "GetBranch", [&]() -> absl::Status {
-    DEMARCHE_RETURN_IF_ERROR(ValidateName(request->scenario(), "scenario"));
-    DEMARCHE_RETURN_IF_ERROR(ValidateName(request->name(), "name"));
-    DEMARCHE_ASSIGN_OR_RETURN(*response,
-                              backend_->ledger->GetBranch(request->scenario(), request->name()));
-    return absl::OkStatus();
-  });
+  return Serve(*backend_->auth, Role::kReader, "read branches", context, "GetBranch",
+               [&]() -> absl::Status {
+                 DEMARCHE_RETURN_IF_ERROR(ValidateName(request->scenario(), "scenario"));
+                 DEMARCHE_RETURN_IF_ERROR(ValidateName(request->name(), "name"));
+                 DEMARCHE_ASSIGN_OR_RETURN(
+                     *response, backend_->ledger->GetBranch(request->scenario(), request->name()));
+                 return absl::OkStatus();
+               });
 }
 
 grpc::Status BranchServiceImpl::ListBranches(grpc::ServerContext* context,
                                              const v1::ListBranchesRequest* request,
                                              v1::ListBranchesResponse* response) {
-  return Serve(context, "ListBranches", [&]() -> absl::Status {
-    DEMARCHE_RETURN_IF_ERROR(ValidateName(request->scenario(), "scenario"));
-    DEMARCHE_ASSIGN_OR_RETURN(std::vector<v1::Branch> branches,
-                              backend_->ledger->ListBranches(request->scenario()));
-    // The ledger lists main first, then by name, so children come out sorted.
-    std::map<std::string, std::vector<const v1::Branch*>> children;
-    const v1::Branch* root = nullptr;
-    for (const v1::Branch& b : branches) {
-      if (b.parent().empty()) {
-        root = &b;
-      } else {
-        children[b.parent()].push_back(&b);
-      }
-    }
-    if (root == nullptr) {
-      return absl::InternalError(
-          fmt::format("scenario \"{}\" has no trunk branch", request->scenario()));
-    }
-    BuildTree(children, *root, response->mutable_root());
-    for (v1::Branch& b : branches) *response->add_branches() = std::move(b);
-    return absl::OkStatus();
-  });
+  return Serve(*backend_->auth, Role::kReader, "read branches", context, "ListBranches",
+               [&]() -> absl::Status {
+                 DEMARCHE_RETURN_IF_ERROR(ValidateName(request->scenario(), "scenario"));
+                 DEMARCHE_ASSIGN_OR_RETURN(std::vector<v1::Branch> branches,
+                                           backend_->ledger->ListBranches(request->scenario()));
+                 // The ledger lists main first, then by name, so children come out sorted.
+                 std::map<std::string, std::vector<const v1::Branch*>> children;
+                 const v1::Branch* root = nullptr;
+                 for (const v1::Branch& b : branches) {
+                   if (b.parent().empty()) {
+                     root = &b;
+                   } else {
+                     children[b.parent()].push_back(&b);
+                   }
+                 }
+                 if (root == nullptr) {
+                   return absl::InternalError(
+                       fmt::format("scenario \"{}\" has no trunk branch", request->scenario()));
+                 }
+                 BuildTree(children, *root, response->mutable_root());
+                 for (v1::Branch& b : branches) *response->add_branches() = std::move(b);
+                 return absl::OkStatus();
+               });
 }
 
 absl::Status BranchServiceImpl::DoCompare(grpc::ServerContext* context,
@@ -180,7 +183,8 @@ absl::Status BranchServiceImpl::DoCompare(grpc::ServerContext* context,
 grpc::Status BranchServiceImpl::CompareBranches(grpc::ServerContext* context,
                                                 const v1::CompareBranchesRequest* request,
                                                 v1::CompareBranchesResponse* response) {
-  return Serve(context, "CompareBranches", [&] { return DoCompare(context, *request, response); });
+  return Serve(*backend_->auth, Role::kReader, "compare branches", context, "CompareBranches",
+               [&] { return DoCompare(context, *request, response); });
 }
 
 }  // namespace demarche::services

@@ -40,6 +40,10 @@ struct Flags {
   bool no_sync = false;
   std::string port_file;
   std::string principal = "local";
+  std::string tokens_file;
+  std::string tls_cert;
+  std::string tls_key;
+  bool allow_insecure = false;
   double shutdown_grace_s = 10;
   int max_message_mb = 32;
   std::string log_level = "info";
@@ -132,12 +136,63 @@ int Check(const std::string& address) {
   return *serving ? 0 : 1;
 }
 
+// Tokens and TLS from the flags. On a non-loopback address, refuses to run
+// without tokens, or with tokens in clear text, unless --allow-insecure.
+bool Secure(const Flags& flags, demarche::services::ServerOptions* options) {
+  using demarche::services::TokenTable;
+  if (!flags.tokens_file.empty()) {
+    auto tokens = TokenTable::Load(flags.tokens_file);
+    if (!tokens.ok()) {
+      Log(LogLevel::kError, "cannot load tokens",
+          {{"tokens_file", flags.tokens_file}, {"error", Str(tokens.status())}});
+      return false;
+    }
+    options->tokens = std::make_shared<const TokenTable>(*std::move(tokens));
+  }
+  if (!flags.tls_cert.empty()) {
+    auto credentials = demarche::services::TlsCredentials(flags.tls_cert, flags.tls_key);
+    if (!credentials.ok()) {
+      Log(LogLevel::kError, "cannot load TLS certificate", {{"error", Str(credentials.status())}});
+      return false;
+    }
+    options->credentials = *credentials;
+  }
+  const bool loopback = demarche::services::IsLoopbackListen(flags.listen);
+  if (!loopback && !flags.allow_insecure) {
+    if (options->tokens == nullptr) {
+      Log(LogLevel::kError,
+          "refusing to start: a non-loopback address without --tokens-file lets anyone who "
+          "reaches it write to the ledger; give --tokens-file (and --tls-cert/--tls-key), or "
+          "--allow-insecure on a network you trust",
+          {{"listen", flags.listen}});
+      return false;
+    }
+    if (options->credentials == nullptr) {
+      Log(LogLevel::kError,
+          "refusing to start: bearer tokens would cross the network in clear text; give "
+          "--tls-cert and --tls-key, or --allow-insecure on a network you trust",
+          {{"listen", flags.listen}});
+      return false;
+    }
+  }
+  Log(LogLevel::kInfo, "access",
+      {{"auth", options->tokens ? "tokens" : "none"},
+       {"tokens", std::to_string(options->tokens ? options->tokens->size() : 0)},
+       {"principal", options->tokens ? "" : flags.principal},
+       {"tls", options->credentials ? "true" : "false"},
+       {"loopback", loopback ? "true" : "false"}});
+  return true;
+}
+
 int Serve(const Flags& flags, const sigset_t& signals) {
   Log(LogLevel::kInfo, "starting",
       {{"listen", flags.listen},
        {"data_dir", flags.data_dir},
        {"sync", flags.no_sync ? "false" : "true"},
        {"pid", std::to_string(getpid())}});
+  // Before the data dir is touched: a refused start leaves nothing behind.
+  demarche::services::ServerOptions options;
+  if (!Secure(flags, &options)) return 1;
   demarche::ledger::Options ledger_options;
   ledger_options.sync = !flags.no_sync;
   auto ledger = demarche::ledger::Ledger::Open(flags.data_dir, ledger_options);
@@ -148,7 +203,6 @@ int Serve(const Flags& flags, const sigset_t& signals) {
   }
   if (flags.load_bundled && !LoadBundled(**ledger, flags)) return 1;
 
-  demarche::services::ServerOptions options;
   options.listen = flags.listen;
   options.local_principal = flags.principal;
   options.max_receive_message_bytes = flags.max_message_mb << 20;
@@ -217,8 +271,20 @@ int main(int argc, char** argv) {
                  "Write the bound port to this file once serving (for --listen host:0); "
                  "removed on clean shutdown");
   app.add_option("--principal", flags.principal,
-                 "Principal recorded as recorded_by/owner for unauthenticated calls")
+                 "Principal recorded as recorded_by/owner when --tokens-file is not given "
+                 "(every call then acts as this curator), and for --load-bundled")
       ->capture_default_str();
+  app.add_option("--tokens-file", flags.tokens_file,
+                 "Require bearer tokens: a file of `<token> <principal> <role>` lines (role "
+                 "reader, analyst or curator; tokens of 16+ characters; # comments)");
+  auto* cert = app.add_option("--tls-cert", flags.tls_cert,
+                              "Serve TLS with this PEM certificate chain (needs --tls-key)");
+  auto* key = app.add_option("--tls-key", flags.tls_key, "PEM private key of --tls-cert");
+  cert->needs(key);
+  key->needs(cert);
+  app.add_flag("--allow-insecure", flags.allow_insecure,
+               "Allow a non-loopback --listen address without --tokens-file or without TLS "
+               "(only on a network you trust)");
   app.add_option("--shutdown-grace", flags.shutdown_grace_s,
                  "Seconds in-flight calls get to finish on SIGTERM/SIGINT")
       ->capture_default_str()

@@ -99,12 +99,17 @@ absl::StatusOr<std::unique_ptr<ledger::EventIterator>> OpenRead(ledger::Ledger& 
 
 // ---- Append ------------------------------------------------------------------
 
-absl::Status LedgerServiceImpl::DoAppend(grpc::ServerContext* context,
-                                         const v1::AppendRequest& request,
+absl::Status LedgerServiceImpl::DoAppend(const Principal& caller, const v1::AppendRequest& request,
                                          v1::AppendResponse* response) {
   DEMARCHE_RETURN_IF_ERROR(ValidateName(request.scenario(), "scenario"));
   // No default here: writing to the trunk must be said explicitly.
   DEMARCHE_RETURN_IF_ERROR(ValidateName(request.branch(), "branch"));
+  if (caller.role != Role::kCurator) {
+    // Owners never change, so checking before the append cannot race it.
+    DEMARCHE_ASSIGN_OR_RETURN(v1::Branch branch,
+                              backend_->ledger->GetBranch(request.scenario(), request.branch()));
+    DEMARCHE_RETURN_IF_ERROR(MayAppend(caller, branch.name(), branch.owner()));
+  }
   if (request.events_size() == 0) {
     return absl::InvalidArgumentError("events: at least one event is required");
   }
@@ -116,10 +121,9 @@ absl::Status LedgerServiceImpl::DoAppend(grpc::ServerContext* context,
     expected_head = request.expected_head();
   }
   std::vector<v1::Event> events(request.events().begin(), request.events().end());
-  DEMARCHE_ASSIGN_OR_RETURN(
-      ledger::AppendResult result,
-      backend_->ledger->Append(request.scenario(), request.branch(), events, expected_head,
-                               backend_->Caller(context).name));
+  DEMARCHE_ASSIGN_OR_RETURN(ledger::AppendResult result,
+                            backend_->ledger->Append(request.scenario(), request.branch(), events,
+                                                     expected_head, caller.name));
   if (result.events.empty()) return absl::InternalError("append stored no events");
   response->set_first_seq(result.events.front().seq());
   response->set_last_seq(result.events.back().seq());
@@ -141,24 +145,26 @@ absl::Status LedgerServiceImpl::DoAppend(grpc::ServerContext* context,
 grpc::Status LedgerServiceImpl::Append(grpc::ServerContext* context,
                                        const v1::AppendRequest* request,
                                        v1::AppendResponse* response) {
-  return Serve(context, "Append", [&] { return DoAppend(context, *request, response); });
+  return Serve(*backend_->auth, Role::kAnalyst, "append", context, "Append",
+               [&](const Principal& caller) { return DoAppend(caller, *request, response); });
 }
 
 grpc::Status LedgerServiceImpl::AppendStream(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<v1::AppendResponse, v1::AppendRequest>* stream) {
-  return Serve(context, "AppendStream", [&]() -> absl::Status {
-    v1::AppendRequest request;
-    for (int batch = 0; stream->Read(&request); ++batch) {
-      if (context->IsCancelled()) return CancelledStatus(context);
-      v1::AppendResponse response;
-      // Earlier batches stay committed; the failing one writes nothing.
-      DEMARCHE_RETURN_IF_ERROR(
-          Prefixed(DoAppend(context, request, &response), fmt::format("batch[{}]", batch)));
-      if (!stream->Write(response)) return CancelledStatus(context);
-    }
-    return absl::OkStatus();
-  });
+  return Serve(*backend_->auth, Role::kAnalyst, "append", context, "AppendStream",
+               [&](const Principal& caller) -> absl::Status {
+                 v1::AppendRequest request;
+                 for (int batch = 0; stream->Read(&request); ++batch) {
+                   if (context->IsCancelled()) return CancelledStatus(context);
+                   v1::AppendResponse response;
+                   // Earlier batches stay committed; the failing one writes nothing.
+                   DEMARCHE_RETURN_IF_ERROR(Prefixed(DoAppend(caller, request, &response),
+                                                     fmt::format("batch[{}]", batch)));
+                   if (!stream->Write(response)) return CancelledStatus(context);
+                 }
+                 return absl::OkStatus();
+               });
 }
 
 // ---- Read ----------------------------------------------------------------------
@@ -183,7 +189,8 @@ absl::Status LedgerServiceImpl::DoRead(grpc::ServerContext* context, const v1::R
 
 grpc::Status LedgerServiceImpl::Read(grpc::ServerContext* context, const v1::ReadRequest* request,
                                      grpc::ServerWriter<v1::Event>* writer) {
-  return Serve(context, "Read", [&] { return DoRead(context, *request, writer); });
+  return Serve(*backend_->auth, Role::kReader, "read events", context, "Read",
+               [&] { return DoRead(context, *request, writer); });
 }
 
 // ---- Subscribe ---------------------------------------------------------------------
@@ -239,35 +246,37 @@ absl::Status LedgerServiceImpl::DoSubscribe(grpc::ServerContext* context,
 grpc::Status LedgerServiceImpl::Subscribe(grpc::ServerContext* context,
                                           const v1::SubscribeRequest* request,
                                           grpc::ServerWriter<v1::Event>* writer) {
-  return Serve(context, "Subscribe", [&] { return DoSubscribe(context, *request, writer); });
+  return Serve(*backend_->auth, Role::kReader, "subscribe", context, "Subscribe",
+               [&] { return DoSubscribe(context, *request, writer); });
 }
 
 // ---- GetEvent -------------------------------------------------------------------
 
 grpc::Status LedgerServiceImpl::GetEvent(grpc::ServerContext* context,
                                          const v1::GetEventRequest* request, v1::Event* response) {
-  return Serve(context, "GetEvent", [&]() -> absl::Status {
-    DEMARCHE_RETURN_IF_ERROR(ValidateName(request->scenario(), "scenario"));
-    const std::string branch = BranchOrMain(request->branch());
-    DEMARCHE_RETURN_IF_ERROR(ValidateName(branch, "branch"));
-    switch (request->key_case()) {
-      case v1::GetEventRequest::kSeq: {
-        if (request->seq() == 0) return absl::InvalidArgumentError("seq: must be at least 1");
-        DEMARCHE_ASSIGN_OR_RETURN(
-            *response, backend_->ledger->GetEvent(request->scenario(), branch, request->seq()));
-        return absl::OkStatus();
-      }
-      case v1::GetEventRequest::kId: {
-        DEMARCHE_RETURN_IF_ERROR(ValidateRequired(request->id(), "id"));
-        DEMARCHE_ASSIGN_OR_RETURN(
-            *response, backend_->ledger->FindEvent(request->scenario(), branch, request->id()));
-        return absl::OkStatus();
-      }
-      case v1::GetEventRequest::KEY_NOT_SET:
-        break;
-    }
-    return absl::InvalidArgumentError("key: one of seq or id is required");
-  });
+  return Serve(
+      *backend_->auth, Role::kReader, "read events", context, "GetEvent", [&]() -> absl::Status {
+        DEMARCHE_RETURN_IF_ERROR(ValidateName(request->scenario(), "scenario"));
+        const std::string branch = BranchOrMain(request->branch());
+        DEMARCHE_RETURN_IF_ERROR(ValidateName(branch, "branch"));
+        switch (request->key_case()) {
+          case v1::GetEventRequest::kSeq: {
+            if (request->seq() == 0) return absl::InvalidArgumentError("seq: must be at least 1");
+            DEMARCHE_ASSIGN_OR_RETURN(
+                *response, backend_->ledger->GetEvent(request->scenario(), branch, request->seq()));
+            return absl::OkStatus();
+          }
+          case v1::GetEventRequest::kId: {
+            DEMARCHE_RETURN_IF_ERROR(ValidateRequired(request->id(), "id"));
+            DEMARCHE_ASSIGN_OR_RETURN(
+                *response, backend_->ledger->FindEvent(request->scenario(), branch, request->id()));
+            return absl::OkStatus();
+          }
+          case v1::GetEventRequest::KEY_NOT_SET:
+            break;
+        }
+        return absl::InvalidArgumentError("key: one of seq or id is required");
+      });
 }
 
 }  // namespace demarche::services

@@ -34,34 +34,36 @@ absl::StatusOr<replay::StateQuery> BuildQuery(
 grpc::Status ReplayServiceImpl::GetState(grpc::ServerContext* context,
                                          const v1::GetStateRequest* request,
                                          v1::ScenarioState* response) {
-  return Serve(context, "GetState", [&]() -> absl::Status {
-    DEMARCHE_ASSIGN_OR_RETURN(
-        replay::StateQuery query,
-        BuildQuery(request->scenario(), BranchOrMain(request->branch()), "branch", request->as_of(),
-                   "as_of", request->known_at(), request->parties()));
-    DEMARCHE_ASSIGN_OR_RETURN(*response, backend_->engine->StateAt(query));
-    return absl::OkStatus();
-  });
+  return Serve(
+      *backend_->auth, Role::kReader, "replay", context, "GetState", [&]() -> absl::Status {
+        DEMARCHE_ASSIGN_OR_RETURN(
+            replay::StateQuery query,
+            BuildQuery(request->scenario(), BranchOrMain(request->branch()), "branch",
+                       request->as_of(), "as_of", request->known_at(), request->parties()));
+        DEMARCHE_ASSIGN_OR_RETURN(*response, backend_->engine->StateAt(query));
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status ReplayServiceImpl::Timeline(grpc::ServerContext* context,
                                          const v1::TimelineRequest* request,
                                          grpc::ServerWriter<v1::TimelineStep>* writer) {
-  return Serve(context, "Timeline", [&]() -> absl::Status {
-    DEMARCHE_RETURN_IF_ERROR(ValidateName(request->scenario(), "scenario"));
-    const std::string branch = BranchOrMain(request->branch());
-    DEMARCHE_RETURN_IF_ERROR(ValidateName(branch, "branch"));
-    DEMARCHE_RETURN_IF_ERROR(ValidateDateRange(request->from(), "from", request->to(), "to"));
-    bool gone = false;
-    absl::Status status = backend_->engine->Timeline(
-        request->scenario(), branch, OptionalDate(request->from()), OptionalDate(request->to()),
-        request->known_at(), [&](const v1::TimelineStep& step) {
-          gone = context->IsCancelled() || !writer->Write(step);
-          return !gone;
-        });
-    if (gone) return CancelledStatus(context);
-    return status;
-  });
+  return Serve(
+      *backend_->auth, Role::kReader, "replay", context, "Timeline", [&]() -> absl::Status {
+        DEMARCHE_RETURN_IF_ERROR(ValidateName(request->scenario(), "scenario"));
+        const std::string branch = BranchOrMain(request->branch());
+        DEMARCHE_RETURN_IF_ERROR(ValidateName(branch, "branch"));
+        DEMARCHE_RETURN_IF_ERROR(ValidateDateRange(request->from(), "from", request->to(), "to"));
+        bool gone = false;
+        absl::Status status = backend_->engine->Timeline(
+            request->scenario(), branch, OptionalDate(request->from()), OptionalDate(request->to()),
+            request->known_at(), [&](const v1::TimelineStep& step) {
+              gone = context->IsCancelled() || !writer->Write(step);
+              return !gone;
+            });
+        if (gone) return CancelledStatus(context);
+        return status;
+      });
 }
 
 absl::Status ReplayServiceImpl::DoDiff(const v1::DiffRequest& request, v1::StateDiff* response) {
@@ -89,7 +91,8 @@ absl::Status ReplayServiceImpl::DoDiff(const v1::DiffRequest& request, v1::State
 
 grpc::Status ReplayServiceImpl::Diff(grpc::ServerContext* context, const v1::DiffRequest* request,
                                      v1::StateDiff* response) {
-  return Serve(context, "Diff", [&] { return DoDiff(*request, response); });
+  return Serve(*backend_->auth, Role::kReader, "replay", context, "Diff",
+               [&] { return DoDiff(*request, response); });
 }
 
 }  // namespace demarche::services

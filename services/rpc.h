@@ -1,15 +1,18 @@
-// The one place where a handler's absl::Status becomes the call's grpc::Status:
+// The one place where a call is authorised and a handler's absl::Status
+// becomes the call's grpc::Status: every RPC states the least role it needs,
 // exceptions turn into INTERNAL (a bad request must never crash the server)
 // and every failure is logged as one structured line.
 #pragma once
 
 #include <exception>
 #include <string_view>
+#include <type_traits>
 
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/status.h>
 
 #include "absl/status/status.h"
+#include "services/auth.h"
 #include "services/status.h"
 
 namespace demarche::services {
@@ -21,11 +24,22 @@ void LogRpcFailure(const grpc::ServerContext* context, std::string_view method,
 // passed (the client already has its own status; this one is for the log).
 absl::Status CancelledStatus(const grpc::ServerContext* context);
 
+// Runs `body` if the caller has at least `role`; `action` says what the call
+// does, for the PERMISSION_DENIED message. `body` may take the caller's
+// Principal (writes record it) or nothing.
 template <typename Body>
-grpc::Status Serve(grpc::ServerContext* context, std::string_view method, Body&& body) {
+grpc::Status Serve(const Authenticator& auth, Role role, std::string_view action,
+                   grpc::ServerContext* context, std::string_view method, Body&& body) {
   absl::Status status;
   try {
-    status = body();
+    absl::StatusOr<Principal> caller = auth.Authorize(context, role, action);
+    if (!caller.ok()) {
+      status = caller.status();
+    } else if constexpr (std::is_invocable_v<Body, const Principal&>) {
+      status = body(*caller);
+    } else {
+      status = body();
+    }
   } catch (const std::exception& e) {
     status = absl::InternalError(std::string("unexpected error: ") + e.what());
   } catch (...) {

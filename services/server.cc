@@ -1,5 +1,9 @@
 #include "services/server.h"
 
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
@@ -25,7 +29,42 @@ std::string HostOf(const std::string& listen) {
   return colon == std::string::npos ? listen : listen.substr(0, colon);
 }
 
+absl::StatusOr<std::string> ReadPem(const std::string& path, const char* flag) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(fmt::format("{}: cannot read {}", flag, path));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (text.str().find("-----BEGIN ") == std::string::npos) {
+    return absl::InvalidArgumentError(fmt::format("{}: {} is not a PEM file", flag, path));
+  }
+  return text.str();
+}
+
 }  // namespace
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> TlsCredentials(
+    const std::string& cert_file, const std::string& key_file) {
+  absl::StatusOr<std::string> cert = ReadPem(cert_file, "--tls-cert");
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = ReadPem(key_file, "--tls-key");
+  if (!key.ok()) return key.status();
+  grpc::SslServerCredentialsOptions ssl;
+  ssl.pem_key_cert_pairs.push_back({*key, *cert});
+  return grpc::SslServerCredentials(ssl);
+}
+
+bool IsLoopbackListen(const std::string& listen) {
+  std::string host = HostOf(listen);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host == "localhost" || host == "::1") return true;
+  // 127.0.0.0/8, written as a dotted quad.
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  char tail = 0;
+  return std::sscanf(host.c_str(), "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) == 4 && a == 127 &&
+         b < 256 && c < 256 && d < 256;
+}
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(ledger::Ledger* ledger,
                                                       const ServerOptions& options) {
@@ -35,7 +74,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ledger::Ledger* ledger,
   server->engine_ = std::make_unique<replay::Engine>(ledger, options.engine);
   server->backend_.ledger = ledger;
   server->backend_.engine = server->engine_.get();
-  server->backend_.local_principal = options.local_principal;
+  server->backend_.auth = std::make_unique<Authenticator>(options.tokens, options.local_principal);
   Backend* backend = &server->backend_;
   server->services_.push_back(std::make_unique<ScenarioServiceImpl>(backend));
   server->services_.push_back(std::make_unique<LedgerServiceImpl>(backend));
@@ -66,7 +105,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ledger::Ledger* ledger,
   if (server->server_ == nullptr || server->port_ == 0) {
     server->server_.reset();
     return absl::UnavailableError(fmt::format(
-        "listen: cannot listen on {} (address in use, not local, or malformed)", options.listen));
+        "listen: cannot listen on {} (address in use, not local, or malformed{})", options.listen,
+        options.credentials ? "; or the TLS key does not match the certificate" : ""));
   }
   grpc::HealthCheckServiceInterface* health = server->server_->GetHealthCheckService();
   if (health != nullptr) {

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "ledger/ledger.h"
 #include "replay/replay.h"
+#include "services/auth.h"
 #include "services/backend.h"
 
 namespace demarche::services {
@@ -20,15 +21,25 @@ namespace demarche::services {
 struct ServerOptions {
   // host:port; port 0 picks a free one (see Server::port()).
   std::string listen = "127.0.0.1:50051";
-  // Null = insecure. The TLS seam: issue 5 passes SslServerCredentials here
-  // (with an AuthMetadataProcessor for tokens, see principal.h).
+  // Null = plaintext; TLS with SslServerCredentials (see TlsCredentials).
   std::shared_ptr<grpc::ServerCredentials> credentials;
-  // recorded_by / owner for calls that carry no authenticated identity.
+  // Null = no authentication: every call acts as `local_principal` with the
+  // curator role. Otherwise every call needs a bearer token of this table.
+  std::shared_ptr<const TokenTable> tokens;
+  // recorded_by / owner when tokens are off.
   std::string local_principal = "local";
   // Largest request accepted (an Append batch); larger ones get RESOURCE_EXHAUSTED.
   int max_receive_message_bytes = 32 << 20;
   replay::EngineOptions engine;
 };
+
+// Server credentials for TLS from PEM files (certificate chain and private
+// key). NOT_FOUND naming the flag if a file cannot be read.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> TlsCredentials(
+    const std::string& cert_file, const std::string& key_file);
+
+// Whether `listen` (host:port) binds only the loopback interface.
+bool IsLoopbackListen(const std::string& listen);
 
 class Server {
  public:

@@ -45,7 +45,7 @@ class LedgerServiceImpl final : public v1::LedgerService::Service {
                         v1::Event* response) override;
 
  private:
-  absl::Status DoAppend(grpc::ServerContext* context, const v1::AppendRequest& request,
+  absl::Status DoAppend(const Principal& caller, const v1::AppendRequest& request,
                         v1::AppendResponse* response);
   absl::Status DoRead(grpc::ServerContext* context, const v1::ReadRequest& request,
                       grpc::ServerWriter<v1::Event>* writer);
@@ -70,7 +70,7 @@ class BranchServiceImpl final : public v1::BranchService::Service {
                                v1::CompareBranchesResponse* response) override;
 
  private:
-  absl::Status DoCreate(grpc::ServerContext* context, const v1::CreateBranchRequest& request,
+  absl::Status DoCreate(const Principal& caller, const v1::CreateBranchRequest& request,
                         v1::Branch* response);
   absl::Status DoCompare(grpc::ServerContext* context, const v1::CompareBranchesRequest& request,
                          v1::CompareBranchesResponse* response);
