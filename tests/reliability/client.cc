@@ -218,15 +218,19 @@ bool DumpViaApi(Client& c, Dump* out, std::string* error) {
 }
 
 bool DumpOffline(const std::filesystem::path& data_dir, Dump* out, std::string* error) {
-  *out = Dump{};
   ledger::Options options;
   options.create_if_missing = false;
   auto opened = ledger::Ledger::Open(data_dir.string(), options);
   if (!opened.ok()) {
+    *out = Dump{};
     *error = "Ledger::Open: " + opened.status().ToString();
     return false;
   }
-  ledger::Ledger& l = **opened;
+  return DumpLedger(**opened, out, error);
+}
+
+bool DumpLedger(ledger::Ledger& l, Dump* out, std::string* error) {
+  *out = Dump{};
   auto scenarios = l.ListScenarios();
   if (!scenarios.ok()) {
     *error = "ListScenarios: " + scenarios.status().ToString();

@@ -17,6 +17,7 @@
 #include "demarche/v1/ledger_service.grpc.pb.h"
 #include "demarche/v1/replay_service.grpc.pb.h"
 #include "demarche/v1/scenarios_service.grpc.pb.h"
+#include "ledger/ledger.h"
 
 namespace demarche::reliability {
 
@@ -84,6 +85,8 @@ struct Dump {
 bool DumpViaApi(Client& c, Dump* out, std::string* error);
 // By opening the data directory of a stopped server with the Ledger.
 bool DumpOffline(const std::filesystem::path& data_dir, Dump* out, std::string* error);
+// Through an open Ledger (in-process servers).
+bool DumpLedger(ledger::Ledger& ledger, Dump* out, std::string* error);
 // "" if equal, else the first difference.
 std::string CompareDumps(const Dump& before, const Dump& after);
 

@@ -70,7 +70,7 @@ bool DemarchedProcess::Spawn() {
     std::ofstream log(work_ / "stderr.log", std::ios::app);
     log << fmt::format("---- start {} ----\n", starts_);
   }
-  std::vector<std::string> args = {DemarchedPath(),    "--listen",         "127.0.0.1:0",
+  std::vector<std::string> args = {DemarchedPath(),    "--listen",         listen_,
                                    "--data-dir",       data_dir_.string(), "--port-file",
                                    port_file.string(), "--shutdown-grace", "2"};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());

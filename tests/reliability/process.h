@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace demarche::reliability {
@@ -34,6 +35,9 @@ class DemarchedProcess {
   ~DemarchedProcess();  // SIGKILL if still running
   DemarchedProcess(const DemarchedProcess&) = delete;
   DemarchedProcess& operator=(const DemarchedProcess&) = delete;
+
+  // The --listen address of the next Spawn (default 127.0.0.1:0).
+  void set_listen(std::string listen) { listen_ = std::move(listen); }
 
   // Spawns the server (does not wait). False if the fork failed. Call from a
   // thread that outlives the server (PR_SET_PDEATHSIG follows that thread).
@@ -73,6 +77,7 @@ class DemarchedProcess {
   std::filesystem::path work_;
   std::filesystem::path data_dir_;
   std::vector<std::string> extra_args_;
+  std::string listen_ = "127.0.0.1:0";
   pid_t pid_ = 0;
   int port_ = 0;
   int starts_ = 0;

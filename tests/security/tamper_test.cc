@@ -1,7 +1,8 @@
 // Offline tamper evidence: the ledger is closed, its RocksDB data directory is
 // opened directly (column families from ledger/store.h), stored events are
-// changed, the ledger is reopened, and Verify must name the first affected
-// seq with a reason.
+// changed, the ledger is reopened under a real server on 127.0.0.1:0, and
+// AuditService.Verify over gRPC must name the first affected seq with a
+// reason.
 //
 // The byte sweep covers every byte position of the stored event at seq 3,
 // twice (the byte inverted, and its lowest bit flipped), each change in a
@@ -25,10 +26,14 @@
 
 #include <gtest/gtest.h>
 
+#include <grpcpp/grpcpp.h>
+
+#include "demarche/v1/audit_service.grpc.pb.h"
 #include "ledger/canonical.h"
 #include "ledger/keys.h"
 #include "ledger/store.h"
 #include "ledger_test_util.h"
+#include "services/server.h"
 
 namespace demarche::ledger {
 namespace {
@@ -154,16 +159,36 @@ class TamperSweepTest : public ::testing::Test {
     }
   }
 
-  // Reopens the (closed) ledger and verifies each scenario's main.
+  // Reopens the (closed) ledger, serves it, and verifies each scenario's
+  // main through AuditService.Verify.
   std::map<std::string, VerifyResult> VerifyAll(const std::vector<std::string>& scenarios) {
     std::map<std::string, VerifyResult> out;
     auto ledger = ltest::OpenOrDie(dir_.path());
     if (ledger == nullptr) return out;
-    for (const std::string& s : scenarios) {
-      auto v = ledger->Verify(s, "main");
-      EXPECT_TRUE(v.ok()) << s << ": " << v.status();
-      out[s] = v.ok() ? *v : VerifyResult{};
+    services::ServerOptions options;
+    options.listen = "127.0.0.1:0";
+    auto server = services::Server::Start(ledger.get(), options);
+    if (!server.ok()) {
+      ADD_FAILURE() << server.status();
+      return out;
     }
+    auto audit = v1::AuditService::NewStub(
+        grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials()));
+    for (const std::string& s : scenarios) {
+      v1::VerifyRequest request;
+      request.set_scenario(s);
+      request.set_branch("main");
+      v1::VerifyResponse response;
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+      grpc::Status status = audit->Verify(&context, request, &response);
+      EXPECT_TRUE(status.ok()) << s << ": " << status.error_message();
+      if (!status.ok() || response.branches_size() != 1) continue;
+      const v1::BranchVerification& b = response.branches(0);
+      EXPECT_EQ(b.ok(), response.ok());
+      out[s] = VerifyResult{b.ok(), b.checked(), b.first_bad_seq(), b.reason()};
+    }
+    (*server)->Shutdown(std::chrono::milliseconds(0));
     return out;
   }
   VerifyResult Verify(const std::string& scenario = "s00") {
