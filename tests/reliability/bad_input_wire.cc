@@ -63,20 +63,13 @@ grpc::Status RawUnary(Client& c, const std::string& method, const std::string& b
 
 std::vector<Case> WireCases() {
   std::vector<Case> cases;
-  // TODO(issue 5, services): gRPC's sync server answers a request it cannot
-  // deserialize with INTERNAL and an empty message (GenericDeserialize), so
-  // the client cannot tell a bad request from a server fault. The services
-  // should turn it into INVALID_ARGUMENT naming the request type (e.g. a
-  // server interceptor rewriting that status at PRE_SEND_STATUS).
-  const std::string gap = "INTERNAL with an empty message instead of INVALID_ARGUMENT";
+  // gRPC itself answers these with INTERNAL and no message; the services'
+  // interceptor (services/malformed_request.h) names the request instead.
   auto malformed = [&](std::string name, std::function<std::string()> body) {
     cases.push_back({std::move(name),
                      StatusCode::INVALID_ARGUMENT,
-                     {"AppendRequest"},
-                     [body](Client& c) { return RawUnary(c, kAppend, body()); },
-                     "",
-                     StatusCode::INTERNAL,
-                     gap});
+                     {"request: cannot be parsed as a demarche.v1.AppendRequest"},
+                     [body](Client& c) { return RawUnary(c, kAppend, body()); }});
   };
   malformed("bytes that are not a protobuf message",
             [] { return std::string("\xff\xff\xff\xff\xff\xff", 6); });
