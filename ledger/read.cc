@@ -149,12 +149,7 @@ class SeqIterator final : public EventIterator {
 };
 
 // Events by (occurred sort key, seq): a k-way merge over one date-index
-// cursor per lineage segment (few: one per ancestor), then point reads. The
-// point reads are batched: the merge runs ahead by up to kMaxAhead entries and
-// reads their events with one MultiGet (fold order is not seq order, so a
-// single events iterator would seek for most events; a batched MultiGet
-// shares block lookups and avoids a Get call per event). The batch starts
-// small and doubles, so a short read reads little ahead.
+// cursor per lineage segment (few: one per ancestor), then a point read.
 class OccurredIterator final : public EventIterator {
  public:
   OccurredIterator(std::shared_ptr<const Store> store, uint32_t sid,
@@ -181,14 +176,13 @@ class OccurredIterator final : public EventIterator {
   absl::Status status() const override { return status_; }
   void Next() override {
     if (!valid_) return;
-    ++next_;
+    Cursor& c = cursors_[current_];
+    c.iter->it->Next();
+    Advance(c);
     Emit();
   }
 
  private:
-  static constexpr size_t kFirstAhead = 8;
-  static constexpr size_t kMaxAhead = 256;
-
   struct Cursor {
     uint64_t lo, hi;
     std::unique_ptr<BoundedIter> iter;
@@ -213,76 +207,38 @@ class OccurredIterator final : public EventIterator {
     if (!it.status().ok()) status_ = FromRocks(it.status(), "reading date index");
   }
 
-  // Merges the next entries of the cursors into ahead_ and reads their events.
-  void Fill() {
-    ahead_.clear();
-    next_ = 0;
-    const size_t want = batch_;
-    batch_ = std::min(kMaxAhead, batch_ * 2);
-    while (ahead_.size() < want && status_.ok()) {
-      Cursor* best = nullptr;
-      for (Cursor& c : cursors_) {
-        if (!c.key) continue;
-        if (!best ||
-            std::tie(c.key->sort_key, c.key->seq) < std::tie(best->key->sort_key, best->key->seq))
-          best = &c;
-      }
-      if (!best) break;
-      ahead_.push_back(*best->key);
-      best->iter->it->Next();
-      Advance(*best);
-    }
-    const size_t n = ahead_.size();
-    if (n == 0) return;
-    keys_.resize(n);
-    slices_.resize(n);
-    values_.resize(n);
-    statuses_.resize(n);
-    for (size_t i = 0; i < n; ++i) {
-      keys_[i] = keys::EncodeEventKey({sid_, ahead_[i].bid, ahead_[i].seq});
-      slices_[i] = rocksdb::Slice(keys_[i]);
-      values_[i].Reset();
-    }
-    store_->db->MultiGet(rocksdb::ReadOptions(), store_->events, n, slices_.data(), values_.data(),
-                         statuses_.data(), /*sorted_input=*/false);
-  }
-
   void Emit() {
     valid_ = false;
-    if (next_ >= ahead_.size()) {
-      if (!status_.ok()) return;
-      Fill();
-      if (ahead_.empty()) return;
+    if (!status_.ok()) return;
+    const Cursor* best = nullptr;
+    for (size_t i = 0; i < cursors_.size(); ++i) {
+      const Cursor& c = cursors_[i];
+      if (!c.key) continue;
+      if (!best ||
+          std::tie(c.key->sort_key, c.key->seq) < std::tie(best->key->sort_key, best->key->seq)) {
+        best = &c;
+        current_ = i;
+      }
     }
-    const keys::DateKey& k = ahead_[next_];
-    const rocksdb::Status& st = statuses_[next_];
-    if (st.IsNotFound()) {
-      status_ =
-          absl::DataLossError(fmt::format("date index names seq {} but no event is stored", k.seq));
+    if (!best) return;
+    auto e = store_->GetEvent(sid_, best->key->bid, best->key->seq);
+    if (!e.ok()) {
+      status_ = e.status();
       return;
     }
-    if (!st.ok()) {
-      status_ = FromRocks(st, "reading an event");
+    if (!e->has_value()) {
+      status_ = absl::DataLossError(
+          fmt::format("date index names seq {} but no event is stored", best->key->seq));
       return;
     }
-    const rocksdb::PinnableSlice& v = values_[next_];
-    if (!event_.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
-      status_ = absl::DataLossError(fmt::format("stored event at seq {} does not parse", k.seq));
-      return;
-    }
+    event_ = **std::move(e);
     valid_ = true;
   }
 
   std::shared_ptr<const Store> store_;
   uint32_t sid_;
   std::vector<Cursor> cursors_;
-  size_t batch_ = kFirstAhead;
-  std::vector<keys::DateKey> ahead_;  // merged entries read ahead
-  size_t next_ = 0;                   // the one event_ holds
-  std::vector<std::string> keys_;
-  std::vector<rocksdb::Slice> slices_;
-  std::vector<rocksdb::PinnableSlice> values_;
-  std::vector<rocksdb::Status> statuses_;
+  size_t current_ = 0;
   v1::Event event_;
   bool valid_ = false;
   absl::Status status_;
