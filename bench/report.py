@@ -405,7 +405,7 @@ def main():
         p("- Stages (a stage rerun with `scripts/bench --only` replaces its own figures; the "
           "others keep their latest run):")
         for r in runs:
-            p(f"  - {r['system']}: {r['note']}; {float(r['value']):.0f} s")
+            p(f"  - {r['system']}: finished {r['note']}; {float(r['value']):.0f} s")
     p("")
     p("## Versions\n")
     gxx = sh("g++ --version | head -1")
