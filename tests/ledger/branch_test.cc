@@ -264,7 +264,7 @@ TEST_F(BranchTest, ListBranchesPutsMainFirstThenByName) {
 TEST_F(BranchTest, ForkingCopiesNoEvents) {
   std::vector<v1::Event> batch = Statements("a", 300);
   AppendOk("main", batch);
-  for (int i = 0; i < 40; ++i) Fork("f" + std::to_string(i), "main", 300 - i);
+  for (int i = 0; i < 40; ++i) Fork(std::string("f").append(std::to_string(i)), "main", 300 - i);
   ledger_.reset();
 
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
