@@ -92,6 +92,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ledger::Ledger* ledger,
   // bind the same port silently; a busy port must be an error.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  // The sync server keeps at most MAX_POLLERS idle threads: with the default
+  // (2) every burst of concurrent appends (each blocked on the group commit's
+  // fsync) created threads and ended them again right after, costing more
+  // CPU than the append itself. Keep enough idle threads for such bursts.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 2);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+                              options.max_idle_threads);
   // Ping idle connections so a subscriber that vanished without closing its
   // connection (a partition, a killed VM) is noticed and its stream ends.
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60 * 1000);

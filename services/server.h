@@ -28,6 +28,9 @@ struct ServerOptions {
   std::shared_ptr<const TokenTable> tokens;
   // recorded_by / owner when tokens are off.
   std::string local_principal = "local";
+  // Idle server threads kept for bursts of concurrent calls (gRPC sync
+  // server MAX_POLLERS; its default of 2 made threads come and go per call).
+  int max_idle_threads = 64;
   // Largest request accepted (an Append batch); larger ones get RESOURCE_EXHAUSTED.
   int max_receive_message_bytes = 32 << 20;
   replay::EngineOptions engine;
