@@ -17,6 +17,7 @@
 
 #include "demarche/v1/bundle.pb.h"
 #include "ledger/canonical.h"
+#include "ledger/file.h"
 
 namespace demarche::ledger {
 namespace {
@@ -76,15 +77,6 @@ bool Same(const ImportProgress& a, const ImportProgress& b) {
 bool IsBlank(std::string_view line) {
   return std::all_of(line.begin(), line.end(),
                      [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
-}
-
-absl::StatusOr<std::string> ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(fmt::format("{}: cannot open", path.string()));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return absl::DataLossError(fmt::format("{}: read error", path.string()));
-  return text.str();
 }
 
 absl::Status ParseJson(std::string_view json, google::protobuf::Message* message,

@@ -1,13 +1,13 @@
 #include "services/auth.h"
 
 #include <cctype>
-#include <fstream>
 #include <sstream>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "ledger/canonical.h"
+#include "ledger/file.h"
 
 namespace demarche::services {
 namespace {
@@ -88,11 +88,9 @@ absl::StatusOr<TokenTable> TokenTable::Parse(std::string_view text, std::string_
 }
 
 absl::StatusOr<TokenTable> TokenTable::Load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(fmt::format("{}: cannot read the token file", path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return Parse(text.str(), path);
+  absl::StatusOr<std::string> text = ledger::ReadFile(path);
+  if (!text.ok()) return absl::NotFoundError(fmt::format("{}: cannot read the token file", path));
+  return Parse(*text, path);
 }
 
 const Principal* TokenTable::Find(std::string_view token) const {

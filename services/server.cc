@@ -1,8 +1,6 @@
 #include "services/server.h"
 
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -11,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "ledger/file.h"
 #include "services/malformed_request.h"
 #include "services/services.h"
 
@@ -31,14 +30,12 @@ std::string HostOf(const std::string& listen) {
 }
 
 absl::StatusOr<std::string> ReadPem(const std::string& path, const char* flag) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(fmt::format("{}: cannot read {}", flag, path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (text.str().find("-----BEGIN ") == std::string::npos) {
+  absl::StatusOr<std::string> text = ledger::ReadFile(path);
+  if (!text.ok()) return absl::NotFoundError(fmt::format("{}: cannot read {}", flag, path));
+  if (text->find("-----BEGIN ") == std::string::npos) {
     return absl::InvalidArgumentError(fmt::format("{}: {} is not a PEM file", flag, path));
   }
-  return text.str();
+  return text;
 }
 
 }  // namespace
