@@ -78,12 +78,14 @@ absl::StatusOr<Load> LoadLedger(ledger::Ledger* l, const std::string& scenario, 
       planned += n;
     }
     const double cpu0 = ProcessCpuSeconds();
-    for (const auto& b : chunk) {
+    for (auto& b : chunk) {
+      const size_t n = b.size();
       const auto t0 = Clock::now();
-      auto r = l->Append(scenario, kMain, b, ledger::kAnyHead, "bench");
+      // The caller hands its events over, as a loader would.
+      auto r = l->Append(scenario, kMain, std::move(b), ledger::kAnyHead, "bench");
       load.busy += SecondsSince(t0);
       if (!r.ok()) return r.status();
-      done += b.size();
+      done += n;
     }
     load.cpu += ProcessCpuSeconds() - cpu0;
     if (progress && done >= next_report && done < events) {

@@ -143,10 +143,9 @@ absl::StatusOr<AppendResult> Stager::Stage(AppendRequest& r, keys::Head* head) {
     *e.mutable_recorded_at() = now;
     e.set_recorded_by(r.recorded_by);
     e.set_prev_hash(head->hash);
-    e.set_hash(EventHash(e));
+    const std::string bytes = Seal(&e);
     const uint32_t sort_key = SortKey(e.occurred());
-    batch_->Put(store_.events, keys::EncodeEventKey({branch_.sid, branch_.bid, e.seq()}),
-                CanonicalBytes(e));
+    batch_->Put(store_.events, keys::EncodeEventKey({branch_.sid, branch_.bid, e.seq()}), bytes);
     batch_->Put(store_.ids, keys::EncodeIdKey(branch_.sid, branch_.bid, e.id()),
                 keys::EncodeIdLocation({e.seq(), sort_key}));
     batch_->Put(store_.dates, keys::EncodeDateKey({branch_.sid, branch_.bid, sort_key, e.seq()}),
@@ -161,7 +160,7 @@ absl::StatusOr<AppendResult> Stager::Stage(AppendRequest& r, keys::Head* head) {
 }  // namespace
 
 absl::StatusOr<AppendResult> RocksLedger::Append(std::string_view scenario, std::string_view branch,
-                                                 const std::vector<v1::Event>& events,
+                                                 std::vector<v1::Event> events,
                                                  uint64_t expected_head,
                                                  std::string_view recorded_by) {
   auto r = Resolve(scenario, branch);
@@ -176,11 +175,12 @@ absl::StatusOr<AppendResult> RocksLedger::Append(std::string_view scenario, std:
   AppendRequest req;
   req.expected_head = expected_head;
   req.recorded_by = std::string(recorded_by);
-  req.content.reserve(events.size());
+  req.content = std::move(events);
   std::unordered_map<std::string_view, size_t> seen;
-  for (size_t i = 0; i < events.size(); ++i) {
+  for (size_t i = 0; i < req.content.size(); ++i) {
     const std::string path = EventPath(i);
-    const v1::Event& c = req.content.emplace_back(ClientContent(events[i]));
+    v1::Event& c = req.content[i];
+    MakeClientContent(&c);
     if (absl::Status s = CheckEventSize(c, path, rules); !s.ok()) return s;
     if (absl::Status s = ValidateEvent(c, path, rules); !s.ok()) return s;
     auto [it, fresh] = seen.emplace(c.id(), i);

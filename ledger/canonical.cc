@@ -4,6 +4,7 @@
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/wire_format_lite.h>
 
 #include <stdexcept>
 
@@ -26,11 +27,31 @@ std::string CanonicalBytes(const google::protobuf::Message& message) {
   return out;
 }
 
+namespace {
+
+// OpenSSL 3 looks EVP_sha256() up in its provider table on every digest
+// (locks included); fetching once keeps that off the per-event path.
+const EVP_MD* Sha256Md() {
+  static const EVP_MD* const md = [] {
+    const EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return fetched != nullptr ? fetched : EVP_sha256();
+  }();
+  return md;
+}
+
+// Encoded size of the hash field holding `n` bytes: tag, length, bytes.
+size_t HashFieldSize(size_t n) {
+  return google::protobuf::io::CodedOutputStream::VarintSize32(v1::Event::kHashFieldNumber << 3) +
+         google::protobuf::io::CodedOutputStream::VarintSize32(static_cast<uint32_t>(n)) + n;
+}
+
+}  // namespace
+
 std::string Sha256(std::string_view bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   // EVP_Digest is a one-shot init/update/final; it only fails on allocation.
-  if (EVP_Digest(bytes.data(), bytes.size(), digest, &len, EVP_sha256(), nullptr) != 1 ||
+  if (EVP_Digest(bytes.data(), bytes.size(), digest, &len, Sha256Md(), nullptr) != 1 ||
       len != kHashSize)
     throw std::runtime_error("EVP_Digest(SHA-256) failed");
   return std::string(reinterpret_cast<const char*>(digest), len);
@@ -41,6 +62,29 @@ std::string EventHash(const v1::Event& event) {
   v1::Event copy = event;
   copy.clear_hash();
   return Sha256(CanonicalBytes(copy));
+}
+
+std::string Seal(v1::Event* event) {
+  event->clear_hash();
+  std::string bytes = CanonicalBytes(*event);
+  event->set_hash(Sha256(bytes));
+  // Append the hash field exactly as the deterministic serializer would.
+  {
+    google::protobuf::io::StringOutputStream raw(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&raw);
+    google::protobuf::internal::WireFormatLite::WriteBytes(v1::Event::kHashFieldNumber,
+                                                           event->hash(), &coded);
+  }
+  return bytes;
+}
+
+std::string HashedBytes(const v1::Event& event, std::string_view canonical) {
+  const size_t tail = event.hash().empty() ? 0 : HashFieldSize(event.hash().size());
+  if (event.GetReflection()->GetUnknownFields(event).empty() && tail <= canonical.size())
+    return std::string(canonical.substr(0, canonical.size() - tail));
+  v1::Event copy = event;
+  copy.clear_hash();
+  return CanonicalBytes(copy);
 }
 
 namespace {
@@ -93,11 +137,15 @@ void ClearEnvelope(v1::Event* event) {
   event->clear_hash();
 }
 
+void MakeClientContent(v1::Event* event) {
+  ClearEnvelope(event);
+  event->DiscardUnknownFields();
+  if (event->has_move()) PositiveZeros(event->mutable_move());
+}
+
 v1::Event ClientContent(const v1::Event& event) {
   v1::Event copy = event;
-  ClearEnvelope(&copy);
-  copy.DiscardUnknownFields();
-  if (copy.has_move()) PositiveZeros(copy.mutable_move());
+  MakeClientContent(&copy);
   return copy;
 }
 

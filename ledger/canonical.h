@@ -23,6 +23,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "demarche/v1/event.pb.h"
 
@@ -39,6 +40,18 @@ std::string CanonicalBytes(const google::protobuf::Message& message);
 // SHA-256 over CanonicalBytes(event) with the `hash` field cleared.
 std::string EventHash(const v1::Event& event);
 
+// Sets event->hash to EventHash(*event) and returns the canonical bytes of
+// the sealed event, with one serialization: `hash` is Event's highest field
+// number, so the deterministic encoding of the sealed event is the hashed
+// bytes followed by the hash field (a test pins that). `event` must carry no
+// unknown fields (client content never does).
+std::string Seal(v1::Event* event);
+
+// Given the canonical bytes of `event` (already checked equal), the part the
+// hash covers: the bytes without the trailing hash field. Falls back to a
+// re-serialization when the event carries unknown fields.
+std::string HashedBytes(const v1::Event& event, std::string_view canonical);
+
 // SHA-256 of raw bytes (OpenSSL EVP).
 std::string Sha256(std::string_view bytes);
 
@@ -47,6 +60,8 @@ std::string Sha256(std::string_view bytes);
 // (JSON cannot carry the sign back). Two events have the same client content
 // iff CanonicalBytes(ClientContent(a)) == CanonicalBytes(ClientContent(b)).
 v1::Event ClientContent(const v1::Event& event);
+// The same, in place (no copy).
+void MakeClientContent(v1::Event* event);
 void ClearEnvelope(v1::Event* event);
 
 // Lowercase hex, for messages.

@@ -120,9 +120,10 @@ class Ledger {
   // ("events[3].move.aid.unit: ..."); size limits: RESOURCE_EXHAUSTED.
   // Concurrent appends to one branch are group-committed (one WriteBatch and
   // one fsync for all queued callers), each answered as if run alone.
+  // Takes the events by value and stores them without copying: a caller that
+  // no longer needs them should std::move them in.
   virtual absl::StatusOr<AppendResult> Append(std::string_view scenario, std::string_view branch,
-                                              const std::vector<v1::Event>& events,
-                                              uint64_t expected_head,
+                                              std::vector<v1::Event> events, uint64_t expected_head,
                                               std::string_view recorded_by) = 0;
 
   // ---- Reading ---------------------------------------------------------------

@@ -149,7 +149,11 @@ class SeqIterator final : public EventIterator {
 };
 
 // Events by (occurred sort key, seq): a k-way merge over one date-index
-// cursor per lineage segment (few: one per ancestor), then a point read.
+// cursor per lineage segment (few: one per ancestor). Each cursor also holds
+// an iterator over its segment's events: date order mostly follows seq order
+// with local jumps (month- and year-precision events sort at the start of
+// their period), so the next event is usually a few entries ahead and a few
+// Next() calls replace a point read; farther or backwards, it seeks.
 class OccurredIterator final : public EventIterator {
  public:
   OccurredIterator(std::shared_ptr<const Store> store, uint32_t sid,
@@ -163,7 +167,10 @@ class OccurredIterator final : public EventIterator {
                std::make_unique<BoundedIter>(
                    *store_, store_->dates, keys::EncodeDateKey({sid, s.bid, from_key, 0}),
                    keys::EncodeDateKey({sid, s.bid, upto, UINT64_MAX}) + '\0'),
-               {}};
+               {},
+               std::make_unique<BoundedIter>(*store_, store_->events,
+                                             keys::EncodeEventKey({sid, s.bid, s.lo}),
+                                             keys::EncodeEventKey({sid, s.bid, s.hi + 1}))};
       c.iter->it->SeekToFirst();
       cursors_.push_back(std::move(c));
     }
@@ -187,7 +194,32 @@ class OccurredIterator final : public EventIterator {
     uint64_t lo, hi;
     std::unique_ptr<BoundedIter> iter;
     std::optional<keys::DateKey> key;  // current in-range entry, or none
+    std::unique_ptr<BoundedIter> events;
   };
+
+  // Steps forward rather than seeking when the wanted seq is at most this
+  // many entries ahead (a Next() costs a fraction of a seek).
+  static constexpr uint64_t kStepWindow = 32;
+
+  // Positions c.events on `seq`; false if it is not stored.
+  bool SeekEvent(Cursor& c, uint64_t seq) {
+    rocksdb::Iterator& it = *c.events->it;
+    if (it.Valid()) {
+      auto at = keys::DecodeEventKey(View(it.key()));
+      if (at && at->seq == seq) return true;
+      if (at && at->seq < seq && seq - at->seq <= kStepWindow) {
+        for (it.Next(); it.Valid(); it.Next()) {
+          at = keys::DecodeEventKey(View(it.key()));
+          if (!at || at->seq >= seq) break;
+        }
+        if (it.Valid() && at && at->seq == seq) return true;
+      }
+    }
+    it.Seek(keys::EncodeEventKey({sid_, c.key->bid, seq}));
+    if (!it.Valid()) return false;
+    auto at = keys::DecodeEventKey(View(it.key()));
+    return at && at->seq == seq;
+  }
 
   // Positions `c` on its next entry whose seq lies in the segment.
   void Advance(Cursor& c) {
@@ -221,17 +253,20 @@ class OccurredIterator final : public EventIterator {
       }
     }
     if (!best) return;
-    auto e = store_->GetEvent(sid_, best->key->bid, best->key->seq);
-    if (!e.ok()) {
-      status_ = e.status();
+    Cursor& c = cursors_[current_];
+    const uint64_t seq = c.key->seq;
+    if (!SeekEvent(c, seq)) {
+      const rocksdb::Status& s = c.events->it->status();
+      status_ = s.ok() ? absl::DataLossError(
+                             fmt::format("date index names seq {} but no event is stored", seq))
+                       : FromRocks(s, "reading events");
       return;
     }
-    if (!e->has_value()) {
-      status_ = absl::DataLossError(
-          fmt::format("date index names seq {} but no event is stored", best->key->seq));
+    const rocksdb::Slice value = c.events->it->value();
+    if (!event_.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      status_ = absl::DataLossError(fmt::format("stored event at seq {} does not parse", seq));
       return;
     }
-    event_ = **std::move(e);
     valid_ = true;
   }
 

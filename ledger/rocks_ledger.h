@@ -49,7 +49,7 @@ class RocksLedger final : public Ledger {
   absl::StatusOr<std::vector<v1::Branch>> ListBranches(std::string_view scenario) override;
 
   absl::StatusOr<AppendResult> Append(std::string_view scenario, std::string_view branch,
-                                      const std::vector<v1::Event>& events, uint64_t expected_head,
+                                      std::vector<v1::Event> events, uint64_t expected_head,
                                       std::string_view recorded_by) override;
 
   absl::StatusOr<std::unique_ptr<EventIterator>> Read(std::string_view scenario,

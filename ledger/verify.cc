@@ -84,12 +84,11 @@ class Walker {
       return Bad(next_ == 1
                      ? std::string("prev_hash of seq 1 is not 32 zero bytes")
                      : fmt::format("prev_hash does not match the hash of seq {}", next_ - 1));
-    const std::string stored_hash = std::move(*e.mutable_hash());
-    e.clear_hash();  // what EventHash covers, without copying the event
-    const std::string hash = Sha256(CanonicalBytes(e));
-    if (hash != stored_hash)
+    // The value is canonical (checked above), so the hashed bytes are a prefix of it.
+    const std::string hash = Sha256(HashedBytes(e, value));
+    if (hash != e.hash())
       return Bad(fmt::format("hash does not match the event's content (stored {}, computed {})",
-                             Hex(stored_hash), Hex(hash)));
+                             Hex(e.hash()), Hex(hash)));
     prev_hash_ = hash;
     ++next_;
     ++result.checked;

@@ -121,9 +121,10 @@ absl::Status LedgerServiceImpl::DoAppend(const Principal& caller, const v1::Appe
     expected_head = request.expected_head();
   }
   std::vector<v1::Event> events(request.events().begin(), request.events().end());
-  DEMARCHE_ASSIGN_OR_RETURN(ledger::AppendResult result,
-                            backend_->ledger->Append(request.scenario(), request.branch(), events,
-                                                     expected_head, caller.name));
+  DEMARCHE_ASSIGN_OR_RETURN(
+      ledger::AppendResult result,
+      backend_->ledger->Append(request.scenario(), request.branch(), std::move(events),
+                               expected_head, caller.name));
   if (result.events.empty()) return absl::InternalError("append stored no events");
   response->set_first_seq(result.events.front().seq());
   response->set_last_seq(result.events.back().seq());

@@ -41,6 +41,37 @@ TEST(CanonicalTest, HashCoversEveryFieldButItself) {
   EXPECT_TRUE(changed([](v1::Event& c) { c.mutable_move()->set_weight(1); }));
 }
 
+// Seal serializes once and appends the hash field: that is only the
+// canonical encoding while `hash` has the highest field number.
+TEST(CanonicalTest, HashIsTheLastFieldSoSealSerializesOnce) {
+  const google::protobuf::Descriptor* d = v1::Event::descriptor();
+  for (int i = 0; i < d->field_count(); ++i)
+    EXPECT_LE(d->field(i)->number(), v1::Event::kHashFieldNumber) << d->field(i)->name();
+
+  for (const char* id : {"a", "b-longer-id"}) {
+    v1::Event e = ltest::Statement(id);
+    e.set_scenario("s");
+    e.set_branch("main");
+    e.set_seq(7);
+    e.set_prev_hash(std::string(32, '\3'));
+    e.set_hash("stale");  // Seal replaces it
+    v1::Event sealed = e;
+    const std::string bytes = Seal(&sealed);
+    EXPECT_EQ(sealed.hash(), EventHash(e));
+    EXPECT_EQ(bytes, CanonicalBytes(sealed));
+    e.clear_hash();
+    EXPECT_EQ(HashedBytes(sealed, bytes), CanonicalBytes(e));
+    EXPECT_EQ(HashedBytes(e, CanonicalBytes(e)), CanonicalBytes(e)) << "no hash field";
+    // Unknown fields come after every known one: the prefix rule no longer
+    // holds and HashedBytes re-serializes.
+    v1::Event odd = sealed;
+    odd.GetReflection()->MutableUnknownFields(&odd)->AddVarint(999, 1);
+    v1::Event odd_unhashed = odd;
+    odd_unhashed.clear_hash();
+    EXPECT_EQ(HashedBytes(odd, CanonicalBytes(odd)), CanonicalBytes(odd_unhashed));
+  }
+}
+
 TEST(CanonicalTest, ClientContentDropsTheEnvelopeAndUnknownFields) {
   v1::Event e = ltest::Statement("a");
   v1::Event enveloped = e;
@@ -49,6 +80,8 @@ TEST(CanonicalTest, ClientContentDropsTheEnvelopeAndUnknownFields) {
   enveloped.set_recorded_by("someone");
   enveloped.GetReflection()->MutableUnknownFields(&enveloped)->AddVarint(999, 1);
   EXPECT_EQ(CanonicalBytes(ClientContent(enveloped)), CanonicalBytes(e));
+  MakeClientContent(&enveloped);
+  EXPECT_EQ(CanonicalBytes(enveloped), CanonicalBytes(e)) << "in place";
 }
 
 }  // namespace

@@ -1,6 +1,9 @@
 // Reading: by seq in both directions with bounds, by occurred date over a
 // lineage, single events, and waiting for a new head.
+#include <algorithm>
 #include <thread>
+
+#include <fmt/format.h>
 
 #include <gtest/gtest.h>
 
@@ -76,6 +79,56 @@ TEST_F(LedgerTest, ReadByOccurredOrdersByDateThenSeqOverTheLineage) {
   EXPECT_EQ(Ids(ByOccurred(*ledger_, "b", "2003-09", "2003-12-01")), (Strings{"b1", "m12"}));
   EXPECT_EQ(Ids(ByOccurred(*ledger_, "b", nullptr, nullptr, 6)),
             (Strings{"y", "d1", "b1", "m12", "d2", "d2b"}));
+}
+
+// The date-order reader steps through nearby events and seeks for far or
+// backward ones: over a long shuffled lineage both paths must give exactly
+// the events sorted by (date, seq), cutoff and known-at honoured.
+TEST_F(LedgerTest, ReadByOccurredMatchesASortOfTheLineage) {
+  uint64_t rng = 42;
+  auto next = [&rng](uint64_t n) {
+    rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (rng >> 33) % n;
+  };
+  // Mostly advancing dates with backdated, month- and year-precision events.
+  auto batch = [&](const std::string& prefix, int n, int* day) {
+    std::vector<v1::Event> out;
+    for (int i = 0; i < n; ++i) {
+      *day += static_cast<int>(next(3));
+      int d = *day;
+      if (next(10) == 0) d = std::max(0, d - static_cast<int>(next(400)));  // backdated
+      const int year = 1990 + d / 336, month = 1 + d % 336 / 28, dd = 1 + d % 28;
+      const uint64_t precision = next(10);
+      const std::string date = precision < 6   ? fmt::format("{}-{:02}-{:02}", year, month, dd)
+                               : precision < 9 ? fmt::format("{}-{:02}", year, month)
+                                               : fmt::format("{}", year);
+      out.push_back(Statement(prefix + std::to_string(i), date.c_str()));
+    }
+    return out;
+  };
+  int day = 500;
+  for (int i = 0; i < 6; ++i) AppendOk("main", batch(fmt::format("m{}_", i), 200, &day));
+  ASSERT_TRUE(ledger_->CreateBranch("s", "b", "main", 700, ltest::Date("2000-06"), "a", "").ok());
+  int branch_day = 300;
+  for (int i = 0; i < 3; ++i) AppendOk("b", batch(fmt::format("b{}_", i), 200, &branch_day));
+
+  auto expected = [&](const std::string& branch, uint64_t max_seq) {
+    ReadOptions o;
+    o.max_seq = max_seq;
+    std::vector<v1::Event> all = ReadAll(*ledger_, "s", branch, o);
+    std::stable_sort(all.begin(), all.end(), [](const v1::Event& a, const v1::Event& b) {
+      return std::pair(SortKey(a.occurred()), a.seq()) < std::pair(SortKey(b.occurred()), b.seq());
+    });
+    return Ids(all);
+  };
+  for (const std::string branch : {"main", "b"}) {
+    for (const uint64_t max_seq : {uint64_t{0}, uint64_t{650}, uint64_t{1000}}) {
+      const Strings want = expected(branch, max_seq);
+      ASSERT_GT(want.size(), 600u);
+      EXPECT_EQ(Ids(ByOccurred(*ledger_, branch, nullptr, nullptr, max_seq)), want)
+          << branch << " known at " << max_seq;
+    }
+  }
 }
 
 TEST_F(LedgerTest, GetEventAndFindEvent) {
