@@ -12,8 +12,8 @@
 //           since it may move any event);
 //   K <  H: F <= K and no correction has seq in (K, H] (then the events and
 //           corrections it saw are exactly those known at K up to P).
-// Snapshots are written only by folds known at the head (K = head), every
-// `snapshot_every` folded events, and are never shared between branches.
+// Snapshots are written only by folds known at the head (K = head), spaced
+// as EngineOptions says (SnapshotGap), and are never shared between branches.
 #include <algorithm>
 #include <map>
 #include <mutex>
@@ -34,6 +34,9 @@ namespace {
 // Snapshots looked at per query before folding from the start instead.
 constexpr int kMaxSnapshotTries = 32;
 
+// Folded events between two polls of StateQuery::cancelled.
+constexpr uint64_t kCancelPollEvents = 256;
+
 // The correction events of one branch lineage and the events they target,
 // read once and extended as the head moves (events are immutable).
 struct CorrectionCache {
@@ -50,6 +53,7 @@ struct Context {
   uint64_t head = 0;
   uint64_t known_at = 0;  // resolved: <= head
   bool write_snapshots = false;
+  std::function<bool()> cancelled;
   Corrections corrections;                // known at known_at
   std::vector<uint64_t> correction_seqs;  // every correction up to head, sorted
   std::map<std::string, v1::Event> originals;
@@ -62,7 +66,9 @@ struct Context {
 
 struct Run {
   FoldState state;
-  Position pos;  // last folded position
+  Position pos;                 // last folded position
+  uint64_t since_snapshot = 0;  // events folded since the snapshot it started from or wrote
+  size_t snapshot_bytes = 0;    // that snapshot's size (0: none)
 };
 
 using EventFn = std::function<bool(const v1::Event&, const Position&)>;
@@ -92,6 +98,7 @@ class Engine::Impl {
     }
     absl::StatusOr<Context> ctx = Open(q.scenario, q.branch, q.known_at);
     if (!ctx.ok()) return ctx.status();
+    ctx->cancelled = q.cancelled;
     for (const std::string& p : q.parties)
       if (std::find(ctx->roster.begin(), ctx->roster.end(), p) == ctx->roster.end())
         return absl::InvalidArgumentError(
@@ -102,28 +109,20 @@ class Engine::Impl {
     if (!run.ok()) return run.status();
     if (absl::Status s = Fold(*ctx, &*run, as_of_key, nullptr); !s.ok()) return s;
 
-    v1::ScenarioState out = run->state.ToProto();
+    v1::ScenarioState out = run->state.ToProto(q.parties);
     out.set_scenario(q.scenario);
     out.set_branch(q.branch);
     if (q.as_of) *out.mutable_as_of() = *q.as_of;
     out.set_known_at(ctx->known_at);
     out.set_precision(run->state.PrecisionAt(as_of_key));
-    if (!q.parties.empty()) {
-      auto* parties = out.mutable_parties();
-      parties->erase(std::remove_if(parties->begin(), parties->end(),
-                                    [&q](const v1::PartyState& p) {
-                                      return std::find(q.parties.begin(), q.parties.end(),
-                                                       p.party()) == q.parties.end();
-                                    }),
-                     parties->end());
-    }
     return out;
   }
 
   absl::Status Timeline(const std::string& scenario, const std::string& branch,
                         const std::optional<v1::PartialDate>& from,
                         const std::optional<v1::PartialDate>& to, uint64_t known_at,
-                        const std::function<bool(const v1::TimelineStep&)>& sink) {
+                        const std::function<bool(const v1::TimelineStep&)>& sink,
+                        const std::function<bool()>& cancelled) {
     if (from) {
       if (absl::Status s = ledger::ValidateDate(*from, "from"); !s.ok()) return s;
     }
@@ -139,6 +138,7 @@ class Engine::Impl {
           "to: {} is before from {}", ledger::FormatDate(*to), ledger::FormatDate(*from)));
     absl::StatusOr<Context> ctx = Open(scenario, branch, known_at);
     if (!ctx.ok()) return ctx.status();
+    ctx->cancelled = cancelled;
     absl::StatusOr<Run> run = Start(*ctx, before_key);
     if (!run.ok()) return run.status();
     if (absl::Status s = Fold(*ctx, &*run, before_key, nullptr); !s.ok()) return s;
@@ -259,7 +259,7 @@ class Engine::Impl {
           continue;
         }
         // Still good at a later head: record that, so the next check reads less.
-        if (ctx.write_snapshots && k - built >= options_.snapshot_every)
+        if (ctx.write_snapshots && k - built >= SnapshotGap(value.size()))
           (void)ledger_->PutSnapshot(ctx.scenario, ctx.branch, key,
                                      EncodeSnapshot(snap->state, *pos, k));
       } else if (snap->state.last_seq() > k || ctx.CorrectionIn(k, built)) {
@@ -269,7 +269,7 @@ class Engine::Impl {
         continue;
       }
       for (const std::string& p : ctx.roster) snap->state.AddParty(p);
-      return Run{std::move(snap->state), *pos};
+      return Run{std::move(snap->state), *pos, 0, value.size()};
     }
     return fresh;
   }
@@ -298,15 +298,35 @@ class Engine::Impl {
   // the journal is opened before each event and step called after it.
   absl::Status Fold(const Context& ctx, Run* run, uint32_t to_key, const EventFn* step,
                     Journal* journal = nullptr) {
-    return Stream(ctx, run->pos, to_key, [&](const v1::Event& event, const Position& pos) {
-      if (journal != nullptr) journal->Begin();
-      run->state.Apply(event);
-      run->pos = pos;
-      if (ctx.write_snapshots && run->state.events_applied() % options_.snapshot_every == 0)
-        (void)ledger_->PutSnapshot(ctx.scenario, ctx.branch, SnapshotKey(pos),
-                                   EncodeSnapshot(run->state, pos, ctx.head));
-      return step == nullptr || (*step)(event, pos);
-    });
+    bool cancelled = false;
+    uint64_t folded = 0;
+    absl::Status s =
+        Stream(ctx, run->pos, to_key, [&](const v1::Event& event, const Position& pos) {
+          if (journal != nullptr) journal->Begin();
+          run->state.Apply(event);
+          run->pos = pos;
+          if (ctx.write_snapshots && ++run->since_snapshot >= SnapshotGap(run->snapshot_bytes)) {
+            std::string bytes = EncodeSnapshot(run->state, pos, ctx.head);
+            run->snapshot_bytes = bytes.size();
+            run->since_snapshot = 0;
+            (void)ledger_->PutSnapshot(ctx.scenario, ctx.branch, SnapshotKey(pos),
+                                       std::move(bytes));
+          }
+          if (ctx.cancelled && ++folded % kCancelPollEvents == 0 && ctx.cancelled()) {
+            cancelled = true;
+            return false;
+          }
+          return step == nullptr || (*step)(event, pos);
+        });
+    if (s.ok() && cancelled) return absl::CancelledError("replay cancelled by the caller");
+    return s;
+  }
+
+  // Events to fold after a snapshot of `bytes` before writing the next one.
+  uint64_t SnapshotGap(size_t bytes) const {
+    const uint64_t by_size =
+        options_.snapshot_bytes_per_event == 0 ? 0 : bytes / options_.snapshot_bytes_per_event;
+    return std::max(options_.snapshot_every, by_size);
   }
 
   // Calls fn with each event as it folds (corrected, not void), in fold
@@ -360,8 +380,9 @@ absl::StatusOr<v1::ScenarioState> Engine::StateAt(const StateQuery& query) {
 absl::Status Engine::Timeline(const std::string& scenario, const std::string& branch,
                               const std::optional<v1::PartialDate>& from,
                               const std::optional<v1::PartialDate>& to, uint64_t known_at,
-                              const std::function<bool(const v1::TimelineStep&)>& sink) {
-  return impl_->Timeline(scenario, branch, from, to, known_at, sink);
+                              const std::function<bool(const v1::TimelineStep&)>& sink,
+                              const std::function<bool()>& cancelled) {
+  return impl_->Timeline(scenario, branch, from, to, known_at, sink, cancelled);
 }
 
 }  // namespace demarche::replay

@@ -548,11 +548,12 @@ std::unique_ptr<google::protobuf::Message> FoldState::Item(const std::string& pa
   }
 }
 
-v1::ScenarioState FoldState::ToProto() const {
+v1::ScenarioState FoldState::ToProto(const std::vector<std::string>& only) const {
   v1::ScenarioState out;
   out.set_events_applied(d_->events_applied);
   out.set_last_seq(d_->last_seq);
   for (const auto& [code, p] : d_->parties) {
+    if (!only.empty() && std::find(only.begin(), only.end(), code) == only.end()) continue;
     v1::PartyState* ps = out.add_parties();
     ps->set_party(code);
     for (const auto& [issue, pos] : p.positions) *ps->add_positions() = pos;

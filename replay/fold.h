@@ -78,8 +78,8 @@ class FoldState {
 
   // Every party (sorted by code, every list in its documented order), with
   // events_applied and last_seq. scenario, branch, as_of, known_at and
-  // precision are left to the caller.
-  v1::ScenarioState ToProto() const;
+  // precision are left to the caller. With `only`, just those parties.
+  v1::ScenarioState ToProto(const std::vector<std::string>& only = {}) const;
 
   // ScenarioState.precision for a state read as of `as_of_key` (yyyymmdd).
   std::string PrecisionAt(uint32_t as_of_key) const;

@@ -17,8 +17,8 @@
 // - ScenarioState.precision: "day" (exact), or "month"/"year" when a folded
 //   event of that precision lies in a period that has not ended by as_of.
 // - ScenarioState.known_at: the seq bound used (the head when 0 was asked).
-// - Snapshots (replay/engine.cc): every snapshot_every folded events, per
-//   branch, written by queries known at the head; a backdated append or a
+// - Snapshots (replay/engine.cc): spaced by EngineOptions, per branch,
+//   written by queries known at the head; a backdated append or a
 //   correction makes the snapshots it would change stale: they are not used
 //   and are deleted. Branches share no snapshots.
 #pragma once
@@ -37,8 +37,15 @@
 namespace demarche::replay {
 
 struct EngineOptions {
-  // Store a snapshot every this many folded events per branch (0 = never).
+  // Store a snapshot after at least this many folded events per branch
+  // (0 = never), and after at least one folded event per
+  // `snapshot_bytes_per_event` bytes of the previous snapshot: the state
+  // grows with the branch, so encoding a snapshot every N events would cost
+  // more than folding them (quadratic on long branches). With the ratio, the
+  // snapshots of a growing branch are spaced geometrically and writing them
+  // costs a bounded fraction of the fold.
   uint64_t snapshot_every = 1000;
+  uint64_t snapshot_bytes_per_event = 32;
   // Use stored snapshots when answering (off = always fold from the start;
   // for benchmarks and the equivalence tests).
   bool use_snapshots = true;
@@ -54,6 +61,9 @@ struct StateQuery {
   uint64_t known_at = 0;
   // Party codes to return; empty = all in the roster.
   std::vector<std::string> parties;
+  // Polled while folding; once it returns true the query stops with
+  // CANCELLED (a client that went away should not keep a core busy).
+  std::function<bool()> cancelled;
 };
 
 class Engine {
@@ -72,11 +82,12 @@ class Engine {
   // not yet as of the day before `from` begins. Each step's changes are the
   // items the event changed (FieldChange.event_ids = the event). `sink`
   // returns false to stop early. INVALID_ARGUMENT for a bad date or `to`
-  // before `from`; otherwise errors as StateAt.
+  // before `from`; otherwise errors as StateAt (`cancelled` as there).
   absl::Status Timeline(const std::string& scenario, const std::string& branch,
                         const std::optional<v1::PartialDate>& from,
                         const std::optional<v1::PartialDate>& to, uint64_t known_at,
-                        const std::function<bool(const v1::TimelineStep&)>& sink);
+                        const std::function<bool(const v1::TimelineStep&)>& sink,
+                        const std::function<bool()>& cancelled = {});
 
  private:
   class Impl;

@@ -40,6 +40,7 @@ grpc::Status ReplayServiceImpl::GetState(grpc::ServerContext* context,
             replay::StateQuery query,
             BuildQuery(request->scenario(), BranchOrMain(request->branch()), "branch",
                        request->as_of(), "as_of", request->known_at(), request->parties()));
+        query.cancelled = [context] { return context->IsCancelled(); };
         DEMARCHE_ASSIGN_OR_RETURN(*response, backend_->engine->StateAt(query));
         return absl::OkStatus();
       });
@@ -57,16 +58,19 @@ grpc::Status ReplayServiceImpl::Timeline(grpc::ServerContext* context,
         bool gone = false;
         absl::Status status = backend_->engine->Timeline(
             request->scenario(), branch, OptionalDate(request->from()), OptionalDate(request->to()),
-            request->known_at(), [&](const v1::TimelineStep& step) {
+            request->known_at(),
+            [&](const v1::TimelineStep& step) {
               gone = context->IsCancelled() || !writer->Write(step);
               return !gone;
-            });
+            },
+            [context] { return context->IsCancelled(); });
         if (gone) return CancelledStatus(context);
         return status;
       });
 }
 
-absl::Status ReplayServiceImpl::DoDiff(const v1::DiffRequest& request, v1::StateDiff* response) {
+absl::Status ReplayServiceImpl::DoDiff(grpc::ServerContext* context, const v1::DiffRequest& request,
+                                       v1::StateDiff* response) {
   // Side b defaults to side a: one branch at two dates, or two branches at
   // one date.
   const std::string branch_a = BranchOrMain(request.branch_a());
@@ -78,6 +82,7 @@ absl::Status ReplayServiceImpl::DoDiff(const v1::DiffRequest& request, v1::State
   DEMARCHE_ASSIGN_OR_RETURN(replay::StateQuery query_b,
                             BuildQuery(request.scenario(), branch_b, "branch_b", as_of_b, "as_of_b",
                                        request.known_at_b(), request.parties()));
+  query_a.cancelled = query_b.cancelled = [context] { return context->IsCancelled(); };
   auto a = backend_->engine->StateAt(query_a);
   if (!a.ok()) return Prefixed(a.status(), "a");
   auto b = backend_->engine->StateAt(query_b);
@@ -92,7 +97,7 @@ absl::Status ReplayServiceImpl::DoDiff(const v1::DiffRequest& request, v1::State
 grpc::Status ReplayServiceImpl::Diff(grpc::ServerContext* context, const v1::DiffRequest* request,
                                      v1::StateDiff* response) {
   return Serve(*backend_->auth, Role::kReader, "replay", context, "Diff",
-               [&] { return DoDiff(*request, response); });
+               [&] { return DoDiff(context, *request, response); });
 }
 
 }  // namespace demarche::services

@@ -90,7 +90,8 @@ class ReplayServiceImpl final : public v1::ReplayService::Service {
                     v1::StateDiff* response) override;
 
  private:
-  absl::Status DoDiff(const v1::DiffRequest& request, v1::StateDiff* response);
+  absl::Status DoDiff(grpc::ServerContext* context, const v1::DiffRequest& request,
+                      v1::StateDiff* response);
 
   Backend* backend_;
 };

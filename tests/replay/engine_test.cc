@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <map>
@@ -122,6 +123,7 @@ TEST(Dates, MirrorLedgerDates) {
 
 TEST_F(EngineTest, MatchesInMemoryReplayAndEchoesQuery) {
   testing::StreamGen gen(3, kRoster);
+  gen.set_correction_percent(0);
   Append(gen.Take(1, 80));
   Engine engine(ledger_.get(), {.snapshot_every = 10});
   const auto lineage = Lineage();
@@ -240,7 +242,9 @@ TEST_F(EngineTest, SnapshotsNeverChangeAnAnswer) {
     ASSERT_TRUE(ledger_->CreateBranch("test", branch, "main", 0, {}, "tester", "").ok());
     testing::StreamGen gen(static_cast<uint64_t>(seed), kRoster);
     gen.set_correction_percent(12);
-    Engine snap(ledger_.get(), {.snapshot_every = static_cast<uint64_t>(2 + seed % 5)});
+    // Dense snapshots (no size-based spacing) so that many are checked.
+    Engine snap(ledger_.get(), {.snapshot_every = static_cast<uint64_t>(2 + seed % 5),
+                                .snapshot_bytes_per_event = 0});
     Engine zero(ledger_.get(), {.snapshot_every = 0, .use_snapshots = false});
     uint64_t head = 0;
     while (head < 150) {
@@ -311,7 +315,7 @@ TEST_F(EngineTest, BackdatedAppendDropsStaleSnapshots) {
                      .To({"PRK"})
                      .Conflict(v1::CONFLICT_KIND_ACCUSE));
   Append(ev);
-  Engine engine(ledger_.get(), {.snapshot_every = 5});
+  Engine engine(ledger_.get(), {.snapshot_every = 5, .snapshot_bytes_per_event = 0});
   EXPECT_EQ(State(engine).events_applied(), 20u);  // writes snapshots at 5, 10, 15, 20
   auto last = ledger_->SeekSnapshot("test", "main", SnapshotKey({kMaxKey, UINT64_MAX}));
   ASSERT_TRUE(last.ok() && last->has_value());
@@ -333,6 +337,81 @@ TEST_F(EngineTest, BackdatedAppendDropsStaleSnapshots) {
   // Known at 20: the old answer.
   EXPECT_EQ(State(engine, {}, 20).events_applied(), 20u);
   EXPECT_EQ(State(engine, D("2003-01-07")).events_applied(), 8u);
+}
+
+// Every stored snapshot of a branch, in fold order.
+std::vector<Snapshot> AllSnapshots(ledger::Ledger& ledger, const std::string& branch) {
+  std::vector<Snapshot> out;
+  std::string key = SnapshotKey({kMaxKey, UINT64_MAX});
+  for (;;) {
+    auto found = ledger.SeekSnapshot("test", branch, key);
+    EXPECT_TRUE(found.ok());
+    if (!found.ok() || !found->has_value()) break;
+    auto snap = DecodeSnapshot((*found)->second);
+    EXPECT_TRUE(snap);
+    if (!snap) break;
+    out.push_back(*std::move(snap));
+    const Position pos = out.back().position;
+    if (pos.seq == 0 && pos.key == 0) break;
+    key =
+        pos.seq > 0 ? SnapshotKey({pos.key, pos.seq - 1}) : SnapshotKey({pos.key - 1, UINT64_MAX});
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+// The state grows with the branch, so snapshots are spaced by the size of the
+// previous one: after a snapshot of B bytes the next comes B / ratio folded
+// events later (never fewer than snapshot_every).
+TEST_F(EngineTest, SnapshotSpacingFollowsTheStateSize) {
+  testing::StreamGen gen(7, kRoster);
+  gen.set_correction_percent(0);
+  for (int i = 0; i < 4; ++i) Append(gen.Take(static_cast<uint64_t>(i * 150 + 1), 150));
+  Engine engine(ledger_.get(), {.snapshot_every = 1, .snapshot_bytes_per_event = 16});
+  EXPECT_EQ(State(engine).events_applied(), 600u);
+
+  const std::vector<Snapshot> snaps = AllSnapshots(*ledger_, "main");
+  ASSERT_GE(snaps.size(), 3u);
+  EXPECT_LT(snaps.size(), 100u) << "far sparser than one per event";
+  EXPECT_EQ(snaps.front().state.events_applied(), 1u) << "the first after snapshot_every events";
+  for (size_t i = 1; i < snaps.size(); ++i) {
+    const size_t prev_bytes =
+        EncodeSnapshot(snaps[i - 1].state, snaps[i - 1].position, snaps[i - 1].built_head).size();
+    EXPECT_EQ(snaps[i].state.events_applied() - snaps[i - 1].state.events_applied(),
+              std::max<uint64_t>(1, prev_bytes / 16))
+        << "snapshot " << i;
+  }
+}
+
+// A query whose caller went away stops folding and answers CANCELLED.
+TEST_F(EngineTest, CancelledQueryStops) {
+  testing::StreamGen gen(3, kRoster);
+  gen.set_correction_percent(0);
+  Append(gen.Take(1, 2000));
+  Engine engine(ledger_.get(), {.snapshot_every = 0});
+  StateQuery q;
+  q.scenario = "test";
+  int polls = 0;
+  q.cancelled = [&polls] { return ++polls == 2; };
+  auto s = engine.StateAt(q);
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kCancelled) << s.status();
+  EXPECT_EQ(polls, 2) << "stops at the poll that says so, long before the 2000th event";
+
+  q.cancelled = [] { return false; };
+  auto full = engine.StateAt(q);
+  ASSERT_TRUE(full.ok()) << full.status();
+  EXPECT_EQ(full->events_applied(), 2000u);
+
+  int steps = 0;
+  absl::Status t = engine.Timeline(
+      "test", "main", {}, {}, 0,
+      [&steps](const v1::TimelineStep&) {
+        ++steps;
+        return true;
+      },
+      [&steps] { return steps >= 300; });
+  EXPECT_EQ(t.code(), absl::StatusCode::kCancelled) << t;
+  EXPECT_LT(steps, 600);
 }
 
 TEST_F(EngineTest, UndecodableSnapshotIsIgnored) {
