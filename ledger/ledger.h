@@ -34,6 +34,10 @@ struct Options {
   size_t max_batch_events = 10000;
   // RocksDB block cache size in bytes.
   size_t block_cache_bytes = 64 << 20;
+  // All column families' memtables together (RocksDB's WriteBufferManager
+  // flushes the largest when they pass it). Without it each of the eight
+  // families may hold two 64 MB memtables.
+  size_t memtable_budget_bytes = 64 << 20;
 };
 
 // expected_head value meaning "append wherever the head is".

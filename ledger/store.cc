@@ -1,9 +1,11 @@
 #include "ledger/store.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
+#include <rocksdb/write_buffer_manager.h>
 
 #include <fmt/format.h>
 
@@ -33,6 +35,9 @@ absl::StatusOr<std::shared_ptr<Store>> Store::Open(const std::string& path,
   db_options.create_if_missing = options.create_if_missing;
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
+  if (options.memtable_budget_bytes > 0)
+    db_options.write_buffer_manager =
+        std::make_shared<rocksdb::WriteBufferManager>(options.memtable_budget_bytes);
 
   // Point lookups (events by seq, ids, names) dominate appends: bloom filters
   // let misses skip SST files.
@@ -41,6 +46,9 @@ absl::StatusOr<std::shared_ptr<Store>> Store::Open(const std::string& path,
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   rocksdb::ColumnFamilyOptions cf_options(db_options);
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // A quarter of the budget per memtable (RocksDB's default is 64 MB each).
+  if (options.memtable_budget_bytes > 0)
+    cf_options.write_buffer_size = std::max<size_t>(options.memtable_budget_bytes / 4, 1 << 20);
   // Appends look every new id up in the memtable first; a whole-key bloom
   // there turns those misses into a hash probe.
   cf_options.memtable_prefix_bloom_size_ratio = 0.02;
