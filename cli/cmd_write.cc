@@ -139,6 +139,7 @@ int RunImport(const Globals& g, const ImportOpts& o) {
       v1::AppendRequest req;
       req.set_scenario(g.scenario);
       req.set_branch(o.branch);
+      req.set_omit_events(true);  // only the seqs are reported
       if (b == 0 && o.has_expected) req.set_expected_head(o.expected_head);
       for (size_t i = b * o.batch; i < std::min(total, (b + 1) * o.batch); ++i) {
         *req.add_events() = std::move(p.events[i]);

@@ -100,6 +100,7 @@ absl::StatusOr<std::unique_ptr<ledger::EventIterator>> OpenRead(ledger::Ledger& 
 // ---- Append ------------------------------------------------------------------
 
 absl::Status LedgerServiceImpl::DoAppend(const Principal& caller, const v1::AppendRequest& request,
+                                         std::vector<v1::Event> events,
                                          v1::AppendResponse* response) {
   DEMARCHE_RETURN_IF_ERROR(ValidateName(request.scenario(), "scenario"));
   // No default here: writing to the trunk must be said explicitly.
@@ -110,7 +111,7 @@ absl::Status LedgerServiceImpl::DoAppend(const Principal& caller, const v1::Appe
                               backend_->ledger->GetBranch(request.scenario(), request.branch()));
     DEMARCHE_RETURN_IF_ERROR(MayAppend(caller, branch.name(), branch.owner()));
   }
-  if (request.events_size() == 0) {
+  if (events.empty()) {
     return absl::InvalidArgumentError("events: at least one event is required");
   }
   uint64_t expected_head = ledger::kAnyHead;
@@ -120,7 +121,6 @@ absl::Status LedgerServiceImpl::DoAppend(const Principal& caller, const v1::Appe
     }
     expected_head = request.expected_head();
   }
-  std::vector<v1::Event> events(request.events().begin(), request.events().end());
   DEMARCHE_ASSIGN_OR_RETURN(
       ledger::AppendResult result,
       backend_->ledger->Append(request.scenario(), request.branch(), std::move(events),
@@ -139,7 +139,8 @@ absl::Status LedgerServiceImpl::DoAppend(const Principal& caller, const v1::Appe
         backend_->ledger->GetEvent(request.scenario(), request.branch(), result.head_seq));
     response->set_head_hash(head.hash());
   }
-  for (v1::Event& e : result.events) *response->add_events() = std::move(e);
+  if (!request.omit_events())
+    for (v1::Event& e : result.events) *response->add_events() = std::move(e);
   return absl::OkStatus();
 }
 
@@ -147,25 +148,33 @@ grpc::Status LedgerServiceImpl::Append(grpc::ServerContext* context,
                                        const v1::AppendRequest* request,
                                        v1::AppendResponse* response) {
   return Serve(*backend_->auth, Role::kAnalyst, "append", context, "Append",
-               [&](const Principal& caller) { return DoAppend(caller, *request, response); });
+               [&](const Principal& caller) {
+                 return DoAppend(caller, *request,
+                                 {request->events().begin(), request->events().end()}, response);
+               });
 }
 
 grpc::Status LedgerServiceImpl::AppendStream(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<v1::AppendResponse, v1::AppendRequest>* stream) {
-  return Serve(*backend_->auth, Role::kAnalyst, "append", context, "AppendStream",
-               [&](const Principal& caller) -> absl::Status {
-                 v1::AppendRequest request;
-                 for (int batch = 0; stream->Read(&request); ++batch) {
-                   if (context->IsCancelled()) return CancelledStatus(context);
-                   v1::AppendResponse response;
-                   // Earlier batches stay committed; the failing one writes nothing.
-                   DEMARCHE_RETURN_IF_ERROR(Prefixed(DoAppend(caller, request, &response),
-                                                     fmt::format("batch[{}]", batch)));
-                   if (!stream->Write(response)) return CancelledStatus(context);
-                 }
-                 return absl::OkStatus();
-               });
+  return Serve(
+      *backend_->auth, Role::kAnalyst, "append", context, "AppendStream",
+      [&](const Principal& caller) -> absl::Status {
+        v1::AppendRequest request;
+        for (int batch = 0; stream->Read(&request); ++batch) {
+          if (context->IsCancelled()) return CancelledStatus(context);
+          v1::AppendResponse response;
+          // Earlier batches stay committed; the failing one writes nothing.
+          // The request is ours: hand its events over without a copy.
+          std::vector<v1::Event> events;
+          events.reserve(static_cast<size_t>(request.events_size()));
+          for (v1::Event& e : *request.mutable_events()) events.push_back(std::move(e));
+          DEMARCHE_RETURN_IF_ERROR(Prefixed(DoAppend(caller, request, std::move(events), &response),
+                                            fmt::format("batch[{}]", batch)));
+          if (!stream->Write(response)) return CancelledStatus(context);
+        }
+        return absl::OkStatus();
+      });
 }
 
 // ---- Read ----------------------------------------------------------------------

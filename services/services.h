@@ -45,8 +45,9 @@ class LedgerServiceImpl final : public v1::LedgerService::Service {
                         v1::Event* response) override;
 
  private:
+  // `request` for everything but its events, which come moved in `events`.
   absl::Status DoAppend(const Principal& caller, const v1::AppendRequest& request,
-                        v1::AppendResponse* response);
+                        std::vector<v1::Event> events, v1::AppendResponse* response);
   absl::Status DoRead(grpc::ServerContext* context, const v1::ReadRequest& request,
                       grpc::ServerWriter<v1::Event>* writer);
   absl::Status DoSubscribe(grpc::ServerContext* context, const v1::SubscribeRequest& request,

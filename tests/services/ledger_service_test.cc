@@ -121,6 +121,7 @@ TEST_F(LedgerServiceTest, AppendStreamAnswersEachBatchInOrder) {
     v1::AppendRequest request;
     request.set_scenario("talks");
     request.set_branch("main");
+    request.set_omit_events(batch == 2);
     for (int i = 0; i < 2; ++i) {
       *request.add_events() = MakeEvent("s" + std::to_string(batch * 2 + i),
                                         "2003-09-0" + std::to_string(i + 1), {"CHN"});
@@ -130,6 +131,15 @@ TEST_F(LedgerServiceTest, AppendStreamAnswersEachBatchInOrder) {
     ASSERT_TRUE(stream->Read(&response));
     EXPECT_EQ(response.first_seq(), static_cast<uint64_t>(batch * 2 + 1));
     EXPECT_EQ(response.last_seq(), static_cast<uint64_t>(batch * 2 + 2));
+    EXPECT_EQ(response.head_seq(), static_cast<uint64_t>(batch * 2 + 2));
+    EXPECT_EQ(response.head_hash().size(), 32u);
+    if (batch == 2) {
+      EXPECT_EQ(response.events_size(), 0) << "omit_events: seqs and head only";
+    } else {
+      ASSERT_EQ(response.events_size(), 2);
+      EXPECT_EQ(response.events(1).seq(), static_cast<uint64_t>(batch * 2 + 2));
+      EXPECT_EQ(response.events(1).hash(), response.head_hash());
+    }
   }
   stream->WritesDone();
   EXPECT_TRUE(stream->Finish().ok());
