@@ -501,6 +501,7 @@ absl::Status StateAsOf(const EmbeddedOptions& o, const std::string& main_dir) {
                          : o.events <= 100000 ? with.snapshot_every
                                               : o.events / 20;
   with.snapshot_every = every;
+  with.snapshot_bytes_per_event = 0;  // exactly every N events, as the variant says
   const std::string variant = fmt::format("snapshots=on every={}", Count(every));
   replay::Engine engine(l->get(), with);
   const uint64_t before = DirBytes(main_dir);

@@ -304,6 +304,9 @@ absl::Status StreamAndServe(const GrpcOptions& o, int rep) {
             "ev/s", rep, fmt::format("{} events, ok={}", checked, resp.ok())});
     }
   }
+  Emit({"server_memory", "demarche-grpc", "serving reads", "rss_mb",
+        static_cast<double>(sampler.max_kb()) / 1024.0, "MB", rep,
+        "largest VmRSS sampled every 50 ms while streaming Read and Verify of every event"});
   {
     // As the server is configured (its default snapshot interval): the first
     // queries on a fresh scenario also write its snapshots.

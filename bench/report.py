@@ -305,7 +305,9 @@ def targets(f, events_label):
     m, mh = f.median(k), f.median(h)
     out.append((f"demarched memory while serving a {events_label}-event scenario", "RSS ≤ 256 MB",
                 f"max VmRSS serving {fig(f, k)}; VmHWM {fig(f, h)}",
-                f"after load {fig(f, ('server_memory', G, 'after load', 'rss_mb'))}",
+                f"after load {fig(f, ('server_memory', G, 'after load', 'rss_mb'))}; "
+                f"while streaming Read and Verify only "
+                f"{fig(f, ('server_memory', G, 'serving reads', 'rss_mb'))}",
                 verdict(None if m is None else max(m, mh or 0) <= 256)))
     return out
 
