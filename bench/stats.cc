@@ -150,4 +150,25 @@ uint64_t DirBytes(const std::string& dir) {
   return total;
 }
 
+std::map<std::string, uint64_t> WalSizes(const std::string& dir) {
+  std::map<std::string, uint64_t> out;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code ec2;
+    if (it->path().extension() == ".log" && it->is_regular_file(ec2))
+      out[it->path().filename().string()] = it->file_size(ec2);
+  }
+  return out;
+}
+
+uint64_t WalBytesSince(const std::string& dir, const std::map<std::string, uint64_t>& before) {
+  uint64_t grown = 0;
+  for (const auto& [name, size] : WalSizes(dir)) {
+    auto it = before.find(name);
+    const uint64_t was = it == before.end() ? 0 : it->second;
+    if (size > was) grown += size - was;
+  }
+  return grown;
+}
+
 }  // namespace demarche::bench

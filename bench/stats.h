@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -48,5 +49,12 @@ double TreeCpuSeconds(int pid);
 
 // Apparent size in bytes of every regular file under `dir` (0 if absent).
 uint64_t DirBytes(const std::string& dir);
+
+// Sizes of the RocksDB WAL files (*.log) in `dir`, and the bytes appended to
+// them since `before`: growth of the files in both, plus files created since.
+// Unlike the directory's size this ignores flushes and compactions of older
+// data running in the background, and WAL files deleted after a flush.
+std::map<std::string, uint64_t> WalSizes(const std::string& dir);
+uint64_t WalBytesSince(const std::string& dir, const std::map<std::string, uint64_t>& before);
 
 }  // namespace demarche::bench
