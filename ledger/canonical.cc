@@ -58,10 +58,7 @@ std::string Sha256(std::string_view bytes) {
 }
 
 std::string EventHash(const v1::Event& event) {
-  if (event.hash().empty()) return Sha256(CanonicalBytes(event));
-  v1::Event copy = event;
-  copy.clear_hash();
-  return Sha256(CanonicalBytes(copy));
+  return Sha256(HashedBytes(event, CanonicalBytes(event)));
 }
 
 std::string Seal(v1::Event* event) {
