@@ -77,6 +77,33 @@ class GrpcClient : public AppendClient {
   std::string scenario_;
 };
 
+// One closed-loop run of single-event appends against `server`, emitted as
+// (workload, system, clients=N).
+absl::Status RunDurableLoad(const GrpcOptions& o, const ServerProcess& server, int clients,
+                            bool shared, const std::string& tag, const std::string& workload,
+                            const std::string& system, int rep) {
+  const std::string address = server.address();
+  AppendLoad load;
+  load.clients = clients;
+  load.seconds = o.seconds;
+  load.shared_stream = shared;
+  load.shared_name = "main";
+  load.stream_name = [tag](int c) { return fmt::format("{}-{}", tag, c); };
+  load.generator = o.generator;
+  load.generator.events = 100000;
+  load.id_prefix = fmt::format("{}c", tag);
+  const int pid = server.pid();
+  load.server_cpu = [pid] { return PidCpuSeconds(pid); };
+  auto stats = RunAppendLoad(
+      [&](int) -> absl::StatusOr<std::unique_ptr<AppendClient>> {
+        return std::make_unique<GrpcClient>(address, "bench");
+      },
+      load);
+  if (!stats.ok()) return stats.status();
+  EmitAppendStats(workload, system, fmt::format("clients={}", clients), rep, *stats);
+  return absl::OkStatus();
+}
+
 absl::Status DurableAppends(const GrpcOptions& o, int rep) {
   const std::string dir = fmt::format("{}/durable-{}", o.workdir, rep);
   auto server = ServerProcess::Start(o.server, dir);
@@ -94,32 +121,43 @@ absl::Status DurableAppends(const GrpcOptions& o, int rep) {
           }
         }
       }
-      AppendLoad load;
-      load.clients = clients;
-      load.seconds = o.seconds;
-      load.shared_stream = shared;
-      load.shared_name = "main";
-      load.stream_name = [tag](int c) { return fmt::format("{}-{}", tag, c); };
-      load.generator = o.generator;
-      load.generator.events = 100000;
-      load.id_prefix = fmt::format("{}c", tag);
       Progress(fmt::format("demarched durable appends, {} clients, {} (rep {})", clients,
                            shared ? "one shared branch" : "a branch per client", rep));
-      const int pid = (*server)->pid();
-      load.server_cpu = [pid] { return PidCpuSeconds(pid); };
-      auto stats = RunAppendLoad(
-          [&](int) -> absl::StatusOr<std::unique_ptr<AppendClient>> {
-            return std::make_unique<GrpcClient>(address, "bench");
-          },
-          load);
-      if (!stats.ok()) return stats.status();
       const std::string workload = shared ? "durable_append" : "durable_append_own_stream";
-      const std::string variant = fmt::format("clients={}", clients);
-      EmitAppendStats(workload, "demarche-grpc", variant, rep, *stats);
+      if (auto s =
+              RunDurableLoad(o, **server, clients, shared, tag, workload, "demarche-grpc", rep);
+          !s.ok()) {
+        return s;
+      }
     }
   }
   Progress(fmt::format("demarched stopped: {}", (*server)->Stop()));
   fs::remove_all(dir);
+  return absl::OkStatus();
+}
+
+// The same load against grpc_floor_server, which answers Append without
+// storing anything: what gRPC alone allows on this machine, with the sync
+// server demarched uses and with the callback API.
+absl::Status DurableAppendFloor(const GrpcOptions& o, int rep) {
+  for (bool callback : {false, true}) {
+    const std::string dir = fmt::format("{}/floor-{}", o.workdir, rep);
+    const std::string system = callback ? "grpc-floor-callback" : "grpc-floor-sync";
+    std::vector<std::string> extra;
+    if (callback) extra.push_back("--callback");
+    auto server = ServerProcess::Start(o.floor_server, dir, extra);
+    if (!server.ok()) return server.status();
+    for (int clients : o.clients) {
+      Progress(fmt::format("gRPC floor ({}), {} clients (rep {})",
+                           callback ? "callback API" : "sync server", clients, rep));
+      if (auto s = RunDurableLoad(o, **server, clients, true, fmt::format("f{}", clients),
+                                  "durable_append", system, rep);
+          !s.ok()) {
+        return s;
+      }
+    }
+    Progress(fmt::format("floor server stopped: {}", (*server)->Stop()));
+  }
   return absl::OkStatus();
 }
 
@@ -396,6 +434,7 @@ absl::Status RunGrpcBench(const GrpcOptions& o) {
   fs::create_directories(o.workdir);
   absl::Status st;
   for (int rep = 1; st.ok() && rep <= o.repeats; ++rep) st = DurableAppends(o, rep);
+  for (int rep = 1; st.ok() && rep <= o.repeats; ++rep) st = DurableAppendFloor(o, rep);
   for (int rep = 1; st.ok() && rep <= o.repeats; ++rep) st = StreamAndServe(o, rep);
   for (int rep = 1; st.ok() && rep <= o.repeats; ++rep) st = StreamNoSync(o, rep);
   fs::remove_all(o.workdir);

@@ -15,8 +15,9 @@
 namespace demarche::bench {
 
 struct GrpcOptions {
-  std::string server;   // path of demarched
-  std::string workdir;  // data directories and logs; removed at the end
+  std::string server;        // path of demarched
+  std::string floor_server;  // path of grpc_floor_server (the transport floor)
+  std::string workdir;       // data directories and logs; removed at the end
   std::vector<int> clients{1, 8, 32};
   double seconds = 5;
   uint64_t events = 1000000;                      // streamed, then served

@@ -130,6 +130,8 @@ int main(int argc, char** argv) {
   auto* grpc_cmd = app.add_subcommand("grpc", "demarched over gRPC on loopback");
   GrpcOptions grpc;
   grpc_cmd->add_option("--server", grpc.server, "path of demarched")->required();
+  grpc_cmd->add_option("--floor-server", grpc.floor_server,
+                       "path of grpc_floor_server (default: next to this program)");
   grpc_cmd->add_option("--workdir", grpc.workdir, "scratch directory (removed)")->required();
   grpc_cmd->add_option("--events", grpc.events, "events streamed then served")
       ->capture_default_str();
@@ -176,6 +178,11 @@ int main(int argc, char** argv) {
   }
   if (grpc_cmd->parsed()) {
     grpc.generator = MakeGenerator(gen, grpc.events);
+    if (grpc.floor_server.empty()) {
+      grpc.floor_server =
+          (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "grpc_floor_server")
+              .string();
+    }
     auto st = RunGrpcBench(grpc);
     return st.ok() ? 0 : Fail(st);
   }
