@@ -2,9 +2,9 @@
 // It serves LedgerService.Append exactly as the client sees it (same request,
 // a response of the same shape: seqs, head hash, the event echoed back) but
 // stores nothing, so the load against it measures what gRPC itself costs on
-// this machine. --callback serves Append with the callback API instead of the
-// sync server demarched uses. Flags match demarched's so bench/server_process
-// can start it the same way.
+// this machine. AppendStream likewise answers each message without storing. --callback serves
+// Append with the callback API instead of the sync server demarched uses. Flags match demarched's
+// so bench/server_process can start it the same way.
 #include <fmt/format.h>
 #include <grpcpp/grpcpp.h>
 #include <CLI/CLI.hpp>
@@ -35,6 +35,18 @@ class SyncFloor final : public demarche::v1::LedgerService::Service {
   grpc::Status Append(grpc::ServerContext*, const demarche::v1::AppendRequest* request,
                       demarche::v1::AppendResponse* response) override {
     Fill(*request, response);
+    return grpc::Status::OK;
+  }
+  grpc::Status AppendStream(
+      grpc::ServerContext*,
+      grpc::ServerReaderWriter<demarche::v1::AppendResponse, demarche::v1::AppendRequest>* stream)
+      override {
+    demarche::v1::AppendRequest request;
+    while (stream->Read(&request)) {
+      demarche::v1::AppendResponse response;
+      Fill(request, &response);
+      if (!stream->Write(response)) break;
+    }
     return grpc::Status::OK;
   }
 };

@@ -227,7 +227,7 @@ def targets(f, events_label):
                      + (f"; {floor_txt}" if floor_txt else ""), v))
 
     # streaming append
-    batches = sorted({key[2] for key in f.values if key[0] == "stream_append"},
+    batches = sorted({key[2] for key in f.values if key[0] == "stream_append" and key[1] == G},
                      key=lambda v: ("no-sync" in v, int(v.split()[0].split("=")[1])))
     for v in batches:
         k = ("stream_append", G, v, "events_per_s")
@@ -239,6 +239,10 @@ def targets(f, events_label):
         cmp_ = (f"raw RocksDB, same bytes, fsync per {b}-event batch: {fig(f, floor_key)}; "
                 f"ratio {rtxt(ratio(m, f.median(floor_key)))}") if durable else \
             "server started with --no-sync (WAL not synced): what the CPU allows"
+        gk = ("stream_append", "grpc-floor-sync", f"batch={b}", "events_per_s")
+        if f.get(gk):
+            cmp_ += (f"; gRPC floor (the same stream to a server that stores nothing) "
+                     f"{fig(f, gk)}, ratio {rtxt(ratio(m, f.median(gk)))}")
         out.append((f"streaming append over gRPC on loopback ({b} events a message"
                     f"{', durable' if durable else ', --no-sync'})", "≥ 100k events/s",
                     fig(f, k), cmp_, verdict(None if m is None else m >= 100000)))
