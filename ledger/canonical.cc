@@ -134,9 +134,33 @@ void ClearEnvelope(v1::Event* event) {
   event->clear_hash();
 }
 
+namespace {
+
+// Whether `m` or a message inside it carries unknown fields. Visits only
+// message-typed fields, without DiscardUnknownFields' list of every set field
+// per message; clients rarely send unknown fields, so the discard is skipped.
+bool HasUnknownFields(const google::protobuf::Message& m) {
+  const google::protobuf::Reflection* r = m.GetReflection();
+  if (!r->GetUnknownFields(m).empty()) return true;
+  const google::protobuf::Descriptor* d = m.GetDescriptor();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* f = d->field(i);
+    if (f->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) continue;
+    if (f->is_repeated()) {
+      for (int j = 0, n = r->FieldSize(m, f); j < n; ++j)
+        if (HasUnknownFields(r->GetRepeatedMessage(m, f, j))) return true;
+    } else if (r->HasField(m, f) && HasUnknownFields(r->GetMessage(m, f))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 void MakeClientContent(v1::Event* event) {
   ClearEnvelope(event);
-  event->DiscardUnknownFields();
+  if (HasUnknownFields(*event)) event->DiscardUnknownFields();
   if (event->has_move()) PositiveZeros(event->mutable_move());
 }
 

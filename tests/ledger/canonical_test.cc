@@ -84,5 +84,25 @@ TEST(CanonicalTest, ClientContentDropsTheEnvelopeAndUnknownFields) {
   EXPECT_EQ(CanonicalBytes(enveloped), CanonicalBytes(e)) << "in place";
 }
 
+TEST(CanonicalTest, ClientContentDropsUnknownFieldsOfNestedMessages) {
+  v1::Event e = ltest::Statement("a");
+  e.add_sources()->set_quote("q");
+  const v1::Event plain = e;
+  auto add_unknown = [](google::protobuf::Message* m) {
+    m->GetReflection()->MutableUnknownFields(m)->AddVarint(999, 1);
+  };
+  // One nested level at a time: a repeated message, the oneof'd move, its
+  // statement.
+  for (int where = 0; where < 3; ++where) {
+    v1::Event odd = plain;
+    if (where == 0) add_unknown(odd.mutable_sources(0));
+    if (where == 1) add_unknown(odd.mutable_move());
+    if (where == 2) add_unknown(odd.mutable_move()->mutable_statement());
+    ASSERT_NE(CanonicalBytes(odd), CanonicalBytes(plain)) << where;
+    MakeClientContent(&odd);
+    EXPECT_EQ(CanonicalBytes(odd), CanonicalBytes(plain)) << where;
+  }
+}
+
 }  // namespace
 }  // namespace demarche::ledger
