@@ -14,6 +14,7 @@
 #include "ledger/keys.h"
 #include "ledger/ledger.h"
 #include "ledger/store.h"
+#include "ledger/validate.h"
 #include "replay/fold.h"
 #include "replay/replay.h"
 #include "replay/snapshot.h"
@@ -170,12 +171,14 @@ absl::StatusOr<Load> LoadFloorWriteSet(const std::string& src_dir, const std::st
       if (!k || !e.ParseFromArray(it->value().data(), static_cast<int>(it->value().size())))
         return absl::DataLossError("floor: unreadable ledger event");
       const uint32_t sort_key = ledger::SortKey(e.occurred());
-      chunk.push_back(Entry{it->key().ToString(), it->value().ToString(),
-                            ledger::keys::EncodeIdKey(k->sid, k->bid, e.id()),
-                            ledger::keys::EncodeIdLocation({k->seq, sort_key}),
-                            ledger::keys::EncodeDateKey({k->sid, k->bid, sort_key, k->seq}),
-                            ledger::keys::BranchHeadKey(k->sid, k->bid),
-                            ledger::keys::EncodeHead({k->seq, e.hash()})});
+      chunk.push_back(
+          Entry{it->key().ToString(), it->value().ToString(),
+                ledger::keys::EncodeIdKey(k->sid, k->bid, e.id()),
+                ledger::keys::EncodeIdLocation(
+                    {k->seq, sort_key, ledger::PackReferenceTarget(ledger::ReferenceTargetOf(e))}),
+                ledger::keys::EncodeDateKey({k->sid, k->bid, sort_key, k->seq}),
+                ledger::keys::BranchHeadKey(k->sid, k->bid),
+                ledger::keys::EncodeHead({k->seq, e.hash()})});
     }
     const double cpu0 = ProcessCpuSeconds();
     rocksdb::WriteBatch wb;

@@ -54,18 +54,36 @@ class Stager {
   }
 
  private:
+  // What a reference to `id` resolves to in the lineage (staged or stored),
+  // if anything: from the ids entry, or from the event itself for entries
+  // written before the entry kept it.
+  absl::StatusOr<std::optional<ReferenceTarget>> LookupTarget(const std::string& id) const {
+    if (auto it = overlay_.find(id); it != overlay_.end()) return ReferenceTargetOf(*it->second);
+    auto found = LookupId(store_, scenario_.sid, segments_, id);
+    if (!found.ok()) return found.status();
+    if (!found->has_value()) return std::nullopt;
+    if ((*found)->location.target) return UnpackReferenceTarget(*(*found)->location.target);
+    auto event = Read(**found, id);
+    if (!event.ok()) return event.status();
+    return ReferenceTargetOf(*event);
+  }
+
   // The visible lineage event with this id (staged or stored), if any.
   absl::StatusOr<std::optional<v1::Event>> Lookup(const std::string& id) const {
     if (auto it = overlay_.find(id); it != overlay_.end()) return *it->second;
     auto found = LookupId(store_, scenario_.sid, segments_, id);
     if (!found.ok()) return found.status();
     if (!found->has_value()) return std::nullopt;
-    auto event = store_.GetEvent(scenario_.sid, (*found)->segment->bid, (*found)->location.seq);
+    return Read(**found, id);
+  }
+
+  absl::StatusOr<v1::Event> Read(const Located& found, const std::string& id) const {
+    auto event = store_.GetEvent(scenario_.sid, found.segment->bid, found.location.seq);
     if (!event.ok()) return event.status();
     if (!event->has_value())
       return absl::DataLossError(fmt::format(
-          "ids index names seq {} for \"{}\" but no event is stored", (*found)->location.seq, id));
-    return event;
+          "ids index names seq {} for \"{}\" but no event is stored", found.location.seq, id));
+    return **std::move(event);
   }
 
   const Store& store_;
@@ -117,13 +135,13 @@ absl::StatusOr<AppendResult> Stager::Stage(AppendRequest& r, keys::Head* head) {
   std::unordered_map<std::string_view, const v1::Event*> batch_ids;
   for (size_t i = 0; i < n; ++i) {
     for (const Reference& ref : ReferencesOf(r.content[i], EventPath(i))) {
-      std::optional<v1::Event> target;
+      std::optional<ReferenceTarget> target;
       if (auto it = batch_ids.find(ref.id); it != batch_ids.end()) {
-        target = *it->second;
+        target = ReferenceTargetOf(*it->second);
       } else {
-        auto found = Lookup(ref.id);
+        auto found = LookupTarget(ref.id);
         if (!found.ok()) return found.status();
-        target = *std::move(found);
+        target = *found;
       }
       if (absl::Status s = CheckReference(ref, target ? &*target : nullptr, branch_name); !s.ok())
         return s;
@@ -146,8 +164,9 @@ absl::StatusOr<AppendResult> Stager::Stage(AppendRequest& r, keys::Head* head) {
     const std::string bytes = Seal(&e);
     const uint32_t sort_key = SortKey(e.occurred());
     batch_->Put(store_.events, keys::EncodeEventKey({branch_.sid, branch_.bid, e.seq()}), bytes);
-    batch_->Put(store_.ids, keys::EncodeIdKey(branch_.sid, branch_.bid, e.id()),
-                keys::EncodeIdLocation({e.seq(), sort_key}));
+    batch_->Put(
+        store_.ids, keys::EncodeIdKey(branch_.sid, branch_.bid, e.id()),
+        keys::EncodeIdLocation({e.seq(), sort_key, PackReferenceTarget(ReferenceTargetOf(e))}));
     batch_->Put(store_.dates, keys::EncodeDateKey({branch_.sid, branch_.bid, sort_key, e.seq()}),
                 rocksdb::Slice());
     head->seq = e.seq();

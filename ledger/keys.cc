@@ -106,13 +106,15 @@ std::string EncodeIdLocation(const IdLocation& v) {
   std::string out;
   PutU64(&out, v.seq);
   PutU32(&out, v.sort_key);
+  if (v.target) out.push_back(static_cast<char>(*v.target));
   return out;
 }
 
 std::optional<IdLocation> DecodeIdLocation(std::string_view value) {
-  if (value.size() != 12) return std::nullopt;
+  if (value.size() != 12 && value.size() != 13) return std::nullopt;
   IdLocation v;
   if (!GetU64(&value, &v.seq) || !GetU32(&value, &v.sort_key)) return std::nullopt;
+  if (!value.empty()) v.target = static_cast<uint8_t>(value[0]);
   return v;
 }
 

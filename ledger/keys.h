@@ -79,6 +79,10 @@ std::optional<IdKey> DecodeIdKey(std::string_view key);
 struct IdLocation {
   uint64_t seq = 0;
   uint32_t sort_key = 0;
+  // A byte the ledger keeps about the event for reference checks (its move
+  // kind; ledger/validate.h), so they need not read the event. Absent in
+  // entries written before it existed (12-byte values).
+  std::optional<uint8_t> target;
   bool operator==(const IdLocation&) const = default;
 };
 std::string EncodeIdLocation(const IdLocation& v);

@@ -1,5 +1,6 @@
 #include "ledger/validate.h"
 
+#include <array>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -321,25 +322,51 @@ std::vector<Reference> ReferencesOf(const v1::Event& event, std::string_view pat
   return out;
 }
 
-absl::Status CheckReference(const Reference& ref, const v1::Event* target,
+ReferenceTarget ReferenceTargetOf(const v1::Event& event) {
+  const v1::Move& m = event.move();
+  return {m.kind_case(), m.has_aid() && m.aid().action() == v1::AID_ACTION_PLEDGE};
+}
+
+// Low 7 bits: the oneof case (field numbers stay below 128); high bit: pledge.
+uint8_t PackReferenceTarget(const ReferenceTarget& target) {
+  return static_cast<uint8_t>((static_cast<unsigned>(target.kind) & 0x7f) |
+                              (target.aid_pledge ? 0x80 : 0));
+}
+
+ReferenceTarget UnpackReferenceTarget(uint8_t packed) {
+  // Only cases of Move's oneof become a KindCase; anything else (a damaged
+  // byte) reads as no move.
+  static const std::array<bool, 128> is_case = [] {
+    std::array<bool, 128> out{};
+    const google::protobuf::OneofDescriptor* kind = v1::Move::descriptor()->FindOneofByName("kind");
+    for (int i = 0; kind != nullptr && i < kind->field_count(); ++i)
+      if (kind->field(i)->number() < 128) out[static_cast<size_t>(kind->field(i)->number())] = true;
+    return out;
+  }();
+  const unsigned k = packed & 0x7fu;
+  return {is_case[k] ? static_cast<v1::Move::KindCase>(k) : v1::Move::KIND_NOT_SET,
+          (packed & 0x80) != 0};
+}
+
+absl::Status CheckReference(const Reference& ref, const ReferenceTarget* target,
                             std::string_view branch) {
   if (target == nullptr)
     return Invalid("{}: \"{}\" does not resolve to an event in the lineage of branch \"{}\"",
                    ref.field, ref.id, branch);
-  const v1::Move& m = target->move();
   switch (ref.kind) {
     case Reference::Kind::kResponseTarget:
-      if (!m.has_proposal() && !m.has_demand())
+      if (target->kind != v1::Move::kProposal && target->kind != v1::Move::kDemand)
         return Invalid("{}: \"{}\" is a {}, not a proposal or demand", ref.field, ref.id,
-                       MoveKindName(m));
+                       MoveKindName(target->kind));
       break;
     case Reference::Kind::kAidPledge:
-      if (!m.has_aid() || m.aid().action() != v1::AID_ACTION_PLEDGE)
+      if (target->kind != v1::Move::kAid || !target->aid_pledge)
         return Invalid("{}: \"{}\" is not an aid pledge", ref.field, ref.id);
       break;
     case Reference::Kind::kSupersedes:
-      if (!m.has_proposal())
-        return Invalid("{}: \"{}\" is a {}, not a proposal", ref.field, ref.id, MoveKindName(m));
+      if (target->kind != v1::Move::kProposal)
+        return Invalid("{}: \"{}\" is a {}, not a proposal", ref.field, ref.id,
+                       MoveKindName(target->kind));
       break;
     case Reference::Kind::kCorrectionTarget:
       break;
@@ -347,8 +374,18 @@ absl::Status CheckReference(const Reference& ref, const v1::Event* target,
   return absl::OkStatus();
 }
 
-std::string_view MoveKindName(const v1::Move& m) {
-  switch (m.kind_case()) {
+absl::Status CheckReference(const Reference& ref, const v1::Event* target,
+                            std::string_view branch) {
+  if (target == nullptr)
+    return CheckReference(ref, static_cast<const ReferenceTarget*>(nullptr), branch);
+  const ReferenceTarget t = ReferenceTargetOf(*target);
+  return CheckReference(ref, &t, branch);
+}
+
+std::string_view MoveKindName(const v1::Move& m) { return MoveKindName(m.kind_case()); }
+
+std::string_view MoveKindName(v1::Move::KindCase kind) {
+  switch (kind) {
     case v1::Move::kStatement:
       return "statement";
     case v1::Move::kDemand:

@@ -59,12 +59,26 @@ struct Reference {
 // move), in field order; empty ids are not listed.
 std::vector<Reference> ReferencesOf(const v1::Event& event, std::string_view path);
 
-// `target` is the lineage event the reference resolves to, or nullptr.
+// All a reference check needs to know of its target. The ledger keeps it,
+// packed in one byte, in the target's ids entry (keys::IdLocation::target).
+struct ReferenceTarget {
+  v1::Move::KindCase kind = v1::Move::KIND_NOT_SET;
+  bool aid_pledge = false;
+  bool operator==(const ReferenceTarget&) const = default;
+};
+ReferenceTarget ReferenceTargetOf(const v1::Event& event);
+uint8_t PackReferenceTarget(const ReferenceTarget& target);
+ReferenceTarget UnpackReferenceTarget(uint8_t packed);
+
+// `target` is what the reference resolves to in the lineage, or nullptr.
 // Checks existence and the target's kind (a response targets a proposal or
 // demand, a pledge reference an aid pledge, supersedes a proposal).
+absl::Status CheckReference(const Reference& ref, const ReferenceTarget* target,
+                            std::string_view branch);
 absl::Status CheckReference(const Reference& ref, const v1::Event* target, std::string_view branch);
 
 // "statement", "proposal", ... for messages.
 std::string_view MoveKindName(const v1::Move& move);
+std::string_view MoveKindName(v1::Move::KindCase kind);
 
 }  // namespace demarche::ledger

@@ -88,8 +88,11 @@ void RoundTrips(std::string_view in) {
     auto id = DecodeIdKey(EncodeIdKey(sid, bid, tail));
     FUZZ_CHECK(id && id->sid == sid && id->bid == bid && id->id == tail, "id key round trip");
   }
-  const IdLocation loc{seq, sort_key};
+  const IdLocation loc{seq, sort_key, std::nullopt};
   FUZZ_CHECK(DecodeIdLocation(EncodeIdLocation(loc)) == loc, "id location round trip");
+  const IdLocation with_target{seq, sort_key, static_cast<uint8_t>(sort_key2)};
+  FUZZ_CHECK(DecodeIdLocation(EncodeIdLocation(with_target)) == with_target,
+             "id location with target round trip");
   FUZZ_CHECK(DecodeScenarioRecordKey(ScenarioRecordKey(sid)) == sid, "scenario round trip");
   const BranchIds ids{sid, bid};
   FUZZ_CHECK(DecodeBranchRecordKey(BranchRecordKey(sid, bid)) == ids, "record round trip");

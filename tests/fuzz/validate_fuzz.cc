@@ -48,14 +48,18 @@ void CheckAccepted(const v1::Event& e, const Roster& roster, const EventRules& r
     FUZZ_CHECK(e.sources_size() > 0, "sources on main");
     FUZZ_CHECK(e.context() != v1::CONTEXT_HYPOTHETICAL, "hypothetical on main");
   }
+  // What the ids index keeps for reference checks survives its one byte.
+  const ReferenceTarget target = ReferenceTargetOf(e);
+  FUZZ_CHECK(UnpackReferenceTarget(PackReferenceTarget(target)) == target, "packed target");
   for (const Reference& r : ReferencesOf(e, kPath)) {
     FUZZ_CHECK(!r.id.empty() && r.id != e.id(), r.field);
     FUZZ_CHECK(StartsWith(r.field, "events[0].move."), r.field);
-    absl::Status missing = CheckReference(r, nullptr, rules.branch);
+    absl::Status missing = CheckReference(r, static_cast<const v1::Event*>(nullptr), rules.branch);
     FUZZ_CHECK(missing.code() == absl::StatusCode::kInvalidArgument, Str(missing));
     FUZZ_CHECK(MessageStartsWith(missing, r.field), Str(missing));
     absl::Status self = CheckReference(r, &e, rules.branch);
     FUZZ_CHECK(self.ok() || MessageStartsWith(self, r.field), Str(self));
+    FUZZ_CHECK(CheckReference(r, &target, rules.branch) == self, "target and event disagree");
   }
   // The envelope is not looked at: the client content validates the same.
   FUZZ_CHECK(ValidateEvent(ClientContent(e), kPath, rules).ok(), "client content");

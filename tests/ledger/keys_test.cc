@@ -31,7 +31,14 @@ TEST(KeysTest, IdsBranchesScenariosSnapshotsAndHeadsRoundTrip) {
   auto id = DecodeIdKey(EncodeIdKey(7, 9, "kcna:2003-08-27"));
   ASSERT_TRUE(id);
   EXPECT_EQ(*id, (IdKey{7, 9, "kcna:2003-08-27"}));
-  EXPECT_EQ(DecodeIdLocation(EncodeIdLocation({42, 20030827})), (IdLocation{42, 20030827}));
+  // 12 bytes as first written; 13 with the reference-target byte.
+  const IdLocation legacy{42, 20030827, std::nullopt};
+  EXPECT_EQ(EncodeIdLocation(legacy).size(), 12u);
+  EXPECT_EQ(DecodeIdLocation(EncodeIdLocation(legacy)), legacy);
+  const IdLocation with_target{42, 20030827, uint8_t{0x83}};
+  EXPECT_EQ(EncodeIdLocation(with_target).size(), 13u);
+  EXPECT_EQ(DecodeIdLocation(EncodeIdLocation(with_target)), with_target);
+  EXPECT_FALSE(DecodeIdLocation(EncodeIdLocation(with_target) + "x"));
   EXPECT_EQ(DecodeScenarioRecordKey(ScenarioRecordKey(5)), 5u);
   EXPECT_EQ(DecodeBranchRecordKey(BranchRecordKey(5, 6)), (BranchIds{5, 6}));
   EXPECT_EQ(DecodeBranchHeadKey(BranchHeadKey(5, 6)), (BranchIds{5, 6}));

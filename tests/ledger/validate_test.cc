@@ -5,6 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <rocksdb/write_batch.h>
+
+#include "ledger/keys.h"
+#include "ledger/store.h"
 #include "ledger_test_util.h"
 
 namespace demarche::ledger {
@@ -300,66 +304,73 @@ TEST_F(ValidateTest, Corrections) {
                  "main");
 }
 
-TEST_F(ValidateTest, ReferencesResolveWithinTheLineageAndHaveTheRightKind) {
-  v1::Event pledge = Statement("pledge1");
+// A statement turned into an aid pledge, and mutations that make an event
+// refer to another: a response, an aid delivery, a superseding proposal.
+v1::Event Pledge(const std::string& id) {
+  v1::Event pledge = Statement(id);
   auto* a = pledge.mutable_move()->mutable_aid();
   a->set_action(v1::AID_ACTION_PLEDGE);
   a->set_commodity("heavy fuel oil");
   a->set_quantity(500000);
   a->set_unit("t");
+  return pledge;
+}
+std::function<void(v1::Event&)> Respond(const char* target) {
+  return [target](v1::Event& e) {
+    e.mutable_move()->mutable_response()->set_target(target);
+    e.mutable_move()->mutable_response()->set_kind(v1::RESPONSE_KIND_REJECT);
+  };
+}
+std::function<void(v1::Event&)> Deliver(const char* pledge_id) {
+  return [pledge_id](v1::Event& e) {
+    auto* d = e.mutable_move()->mutable_aid();
+    d->set_action(v1::AID_ACTION_DELIVERY);
+    d->set_commodity("heavy fuel oil");
+    d->set_pledge(pledge_id);
+  };
+}
+std::function<void(v1::Event&)> Supersede(const char* old_id) {
+  return [old_id](v1::Event& e) {
+    auto* p = e.mutable_move()->mutable_proposal();
+    p->set_issue("i");
+    p->set_title("new deal");
+    p->set_supersedes(old_id);
+  };
+}
+
+TEST_F(ValidateTest, ReferencesResolveWithinTheLineageAndHaveTheRightKind) {
   ASSERT_TRUE(ledger_
-                  ->Append("s", "main", {ltest::Proposal("prop1"), Statement("stmt1"), pledge},
+                  ->Append("s", "main",
+                           {ltest::Proposal("prop1"), Statement("stmt1"), Pledge("pledge1")},
                            kAnyHead, "t")
                   .ok());
-  auto respond = [](const char* target) {
-    return [target](v1::Event& e) {
-      e.mutable_move()->mutable_response()->set_target(target);
-      e.mutable_move()->mutable_response()->set_kind(v1::RESPONSE_KIND_REJECT);
-    };
-  };
-  auto deliver = [](const char* pledge_id) {
-    return [pledge_id](v1::Event& e) {
-      auto* d = e.mutable_move()->mutable_aid();
-      d->set_action(v1::AID_ACTION_DELIVERY);
-      d->set_commodity("heavy fuel oil");
-      d->set_pledge(pledge_id);
-    };
-  };
-  auto supersede = [](const char* old_id) {
-    return [old_id](v1::Event& e) {
-      auto* p = e.mutable_move()->mutable_proposal();
-      p->set_issue("i");
-      p->set_title("new deal");
-      p->set_supersedes(old_id);
-    };
-  };
   const Case cases[] = {
       {"events[0].move.response.target: \"nope\" does not resolve to an event in the lineage of "
        "branch \"main\"",
-       respond("nope")},
+       Respond("nope")},
       {"events[0].move.response.target: \"stmt1\" is a statement, not a proposal or demand",
-       respond("stmt1")},
+       Respond("stmt1")},
       {"events[0].move.aid.pledge: \"nope\" does not resolve to an event in the lineage of branch "
        "\"main\"",
-       deliver("nope")},
-      {"events[0].move.aid.pledge: \"prop1\" is not an aid pledge", deliver("prop1")},
+       Deliver("nope")},
+      {"events[0].move.aid.pledge: \"prop1\" is not an aid pledge", Deliver("prop1")},
       {"events[0].move.proposal.supersedes: \"stmt1\" is a statement, not a proposal",
-       supersede("stmt1")},
-      {"events[0].move.proposal.supersedes: \"e1\" is this event itself", supersede("e1")},
+       Supersede("stmt1")},
+      {"events[0].move.proposal.supersedes: \"e1\" is this event itself", Supersede("e1")},
   };
   for (const Case& c : cases) ExpectRejected(c);
-  ExpectAccepted(respond("prop1"), "main");
-  ExpectAccepted(deliver("pledge1"), "main");
-  ExpectAccepted(supersede("prop1"), "main");
+  ExpectAccepted(Respond("prop1"), "main");
+  ExpectAccepted(Deliver("pledge1"), "main");
+  ExpectAccepted(Supersede("prop1"), "main");
 
   // Earlier in the same batch resolves; later does not.
   v1::Event p = ltest::Proposal("prop2");
   v1::Event r = Statement("resp2");
-  respond("prop2")(r);
+  Respond("prop2")(r);
   EXPECT_TRUE(ledger_->Append("s", "main", {p, r}, kAnyHead, "t").ok());
   v1::Event p3 = ltest::Proposal("prop3");
   v1::Event r3 = Statement("resp3");
-  respond("prop3")(r3);
+  Respond("prop3")(r3);
   auto bad = ledger_->Append("s", "main", {r3, p3}, kAnyHead, "t");
   EXPECT_EQ(bad.status().message(),
             "events[0].move.response.target: \"prop3\" does not resolve to an event in the "
@@ -369,6 +380,42 @@ TEST_F(ValidateTest, ReferencesResolveWithinTheLineageAndHaveTheRightKind) {
   EXPECT_EQ(bad2.status().message(),
             "events[2].move.response.target: \"prop3\" does not resolve to an event in the "
             "lineage of branch \"main\"");
+}
+
+// Ids entries written before they kept the target's kind (12-byte values)
+// still resolve references: the ledger then reads the target event.
+TEST_F(ValidateTest, ReferencesResolveThroughIdsEntriesWrittenWithoutTheTargetKind) {
+  ASSERT_TRUE(ledger_
+                  ->Append("s", "main",
+                           {ltest::Proposal("prop1"), Statement("stmt1"), Pledge("pledge1")},
+                           kAnyHead, "t")
+                  .ok());
+  ledger_.reset();
+  {
+    auto store = Store::Open(dir_.path(), ltest::FastOptions());
+    ASSERT_TRUE(store.ok()) << store.status();
+    std::unique_ptr<rocksdb::Iterator> it(
+        (*store)->db->NewIterator(rocksdb::ReadOptions(), (*store)->ids));
+    rocksdb::WriteBatch legacy;
+    int entries = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next(), ++entries) {
+      auto loc = keys::DecodeIdLocation(it->value().ToStringView());
+      ASSERT_TRUE(loc && loc->target) << "new entries keep the target's kind";
+      loc->target.reset();
+      legacy.Put((*store)->ids, it->key(), keys::EncodeIdLocation(*loc));
+    }
+    ASSERT_EQ(entries, 3);
+    ASSERT_TRUE((*store)->db->Write(rocksdb::WriteOptions(), &legacy).ok());
+  }
+  Reopen();
+  ExpectRejected(
+      {"events[0].move.response.target: \"stmt1\" is a statement, not a proposal or "
+       "demand",
+       Respond("stmt1")});
+  ExpectRejected({"events[0].move.aid.pledge: \"prop1\" is not an aid pledge", Deliver("prop1")});
+  ExpectAccepted(Respond("prop1"), "main");
+  ExpectAccepted(Deliver("pledge1"), "main");
+  ExpectAccepted(Supersede("prop1"), "main");
 }
 
 TEST_F(ValidateTest, EveryMoveKindHasAValidForm) {
