@@ -7,6 +7,8 @@
 #include <google/protobuf/wire_format_lite.h>
 
 #include <stdexcept>
+#include <unordered_map>
+#include <vector>
 
 namespace demarche::ledger {
 
@@ -136,22 +138,59 @@ void ClearEnvelope(v1::Event* event) {
 
 namespace {
 
-// Whether `m` or a message inside it carries unknown fields. Visits only
-// message-typed fields, without DiscardUnknownFields' list of every set field
-// per message; clients rarely send unknown fields, so the discard is skipped.
-bool HasUnknownFields(const google::protobuf::Message& m) {
-  const google::protobuf::Reflection* r = m.GetReflection();
-  if (!r->GetUnknownFields(m).empty()) return true;
-  const google::protobuf::Descriptor* d = m.GetDescriptor();
+// Where a message type's sub-messages can be: singular and repeated message
+// fields, and oneofs with a message member. Worked out once per type, so the
+// per-event check below touches only fields that can hold a message.
+struct SubMessages {
+  std::vector<const google::protobuf::FieldDescriptor*> singular, repeated;
+  std::vector<const google::protobuf::OneofDescriptor*> oneofs;
+};
+using SubMessageMap = std::unordered_map<const google::protobuf::Descriptor*, SubMessages>;
+
+void AddSubMessages(const google::protobuf::Descriptor* d, SubMessageMap* map) {
+  if (map->count(d)) return;
+  SubMessages subs;
+  std::vector<const google::protobuf::Descriptor*> types;
   for (int i = 0; i < d->field_count(); ++i) {
     const google::protobuf::FieldDescriptor* f = d->field(i);
     if (f->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) continue;
+    types.push_back(f->message_type());
     if (f->is_repeated()) {
-      for (int j = 0, n = r->FieldSize(m, f); j < n; ++j)
-        if (HasUnknownFields(r->GetRepeatedMessage(m, f, j))) return true;
-    } else if (r->HasField(m, f) && HasUnknownFields(r->GetMessage(m, f))) {
-      return true;
+      subs.repeated.push_back(f);
+    } else if (const auto* oneof = f->real_containing_oneof()) {
+      if (subs.oneofs.empty() || subs.oneofs.back() != oneof) subs.oneofs.push_back(oneof);
+    } else {
+      subs.singular.push_back(f);
     }
+  }
+  map->emplace(d, std::move(subs));
+  for (const auto* t : types) AddSubMessages(t, map);
+}
+
+// Whether `m` or a message inside it carries unknown fields; clients rarely
+// send any, so DiscardUnknownFields (a reflection walk over every set field)
+// is then skipped.
+bool HasUnknownFields(const google::protobuf::Message& m) {
+  static const SubMessageMap* const map = [] {
+    auto* out = new SubMessageMap();
+    AddSubMessages(v1::Event::descriptor(), out);
+    return out;
+  }();
+  const google::protobuf::Reflection* r = m.GetReflection();
+  if (!r->GetUnknownFields(m).empty()) return true;
+  auto it = map->find(m.GetDescriptor());
+  if (it == map->end()) return true;  // not an Event part: let the discard decide
+  const SubMessages& subs = it->second;
+  for (const auto* f : subs.singular)
+    if (r->HasField(m, f) && HasUnknownFields(r->GetMessage(m, f))) return true;
+  for (const auto* f : subs.repeated)
+    for (int j = 0, n = r->FieldSize(m, f); j < n; ++j)
+      if (HasUnknownFields(r->GetRepeatedMessage(m, f, j))) return true;
+  for (const auto* oneof : subs.oneofs) {
+    const auto* f = r->GetOneofFieldDescriptor(m, oneof);
+    if (f != nullptr && f->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE &&
+        HasUnknownFields(r->GetMessage(m, f)))
+      return true;
   }
   return false;
 }
