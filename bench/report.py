@@ -273,7 +273,17 @@ def targets(f, events_label):
                 f"p99 {fig(f, ('state_as_of', E, 'snapshots=off', 'p99_ms'))}",
                 verdict(None if m is None else m <= 2)))
 
-    # branches
+    # branches. With sync on each branch is one fsync: when a single synced
+    # RocksDB Put already has a p99 above 1 ms in this run, so does any
+    # durable create, and the verdict says so.
+    put_p99 = f.median(("create_branch", "rocksdb-floor", "sync=on", "p99_ms"))
+
+    def branch_verdict(ok, sync):
+        if ok is False and sync == "sync=on" and put_p99 is not None and put_p99 > 1.0:
+            return (f"**missed; the disk's own synced Put p99 ({fmt_num(put_p99)} ms) is above "
+                    "1 ms in this run**")
+        return verdict(ok)
+
     for sync in ("sync=on", "sync=off"):
         variants = [key[2] for key in f.order
                     if key[0] == "create_branch" and key[1] == E and key[3] == "p99_ms"
@@ -292,12 +302,16 @@ def targets(f, events_label):
         flat_b = (max(bytes_) - min(bytes_)) if all(b is not None for b in bytes_) else None
         ok = None
         if flat_t is not None and flat_b is not None:
-            ok = max(p99s) <= 1.0 and flat_t <= 1.5 and flat_b <= 0.2 * max(1.0, max(bytes_))
+            independent = flat_t <= 1.5 and flat_b <= 0.2 * max(1.0, max(bytes_))
+            ok = max(p99s) <= 1.0 and independent
+            v = branch_verdict(ok, sync) if independent else verdict(ok)
+        else:
+            v = verdict(ok)
         floor = fig(f, ("create_branch", "rocksdb-floor", sync, "p99_ms"))
         out.append((f"create a branch from a parent of 1k, 100k and {events_label} events "
                     f"({sync})", "time and bytes independent of the parent's length; ≤ 1 ms each",
                     figs, f"p50 largest/smallest parent {rtxt(flat_t)}; RocksDB single Put p99 "
-                    f"{floor}", verdict(ok)))
+                    f"{floor}", v))
     many = [key for key in f.order if key[0] == "many_branches" and key[3] == "p99_ms"]
     for key in many:
         v = key[2]
@@ -309,8 +323,9 @@ def targets(f, events_label):
                     f"{fig(f, ('many_branches', E, v, 'max_ms'))}; "
                     f"{fig(f, ('many_branches', E, v, 'bytes_per_branch'))} per branch",
                     f"first tenth p50 {fmt_num(first)} ms, last tenth p50 {fmt_num(last)} ms "
-                    f"({rtxt(ratio(last, first))})",
-                    verdict(None if p99 is None else p99 <= 1.0)))
+                    f"({rtxt(ratio(last, first))}); RocksDB single synced Put p99 "
+                    f"{fig(f, ('create_branch', 'rocksdb-floor', 'sync=on', 'p99_ms'))}",
+                    branch_verdict(None if p99 is None else p99 <= 1.0, "sync=on")))
 
     # verify
     k = ("verify", E, "", "events_per_s")
