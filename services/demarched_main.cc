@@ -46,6 +46,7 @@ struct Flags {
   bool allow_insecure = false;
   double shutdown_grace_s = 10;
   int max_message_mb = 32;
+  double release_memory_every_s = 5;
   std::string log_level = "info";
   std::string check;
 };
@@ -206,6 +207,8 @@ int Serve(const Flags& flags, const sigset_t& signals) {
   options.listen = flags.listen;
   options.local_principal = flags.principal;
   options.max_receive_message_bytes = flags.max_message_mb << 20;
+  options.release_memory_every =
+      std::chrono::milliseconds(static_cast<int64_t>(flags.release_memory_every_s * 1000));
   auto server = demarche::services::Server::Start(ledger->get(), options);
   if (!server.ok()) {
     Log(LogLevel::kError, "cannot start server",
@@ -292,6 +295,10 @@ int main(int argc, char** argv) {
   app.add_option("--max-message-mb", flags.max_message_mb, "Largest request accepted, in MiB")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
+  app.add_option("--release-memory-every", flags.release_memory_every_s,
+                 "Seconds between handing freed heap memory back to the system (0 = never)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 3600.0));
   app.add_option("--log-level", flags.log_level, "debug, info, warn or error")
       ->capture_default_str()
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));

@@ -116,6 +116,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ledger::Ledger* ledger,
         "listen: cannot listen on {} (address in use, not local, or malformed{})", options.listen,
         options.credentials ? "; or the TLS key does not match the certificate" : ""));
   }
+  if (options.release_memory_every.count() > 0)
+    server->releaser_ = std::make_unique<MemoryReleaser>(options.release_memory_every);
   grpc::HealthCheckServiceInterface* health = server->server_->GetHealthCheckService();
   if (health != nullptr) {
     health->SetServingStatus(true);
@@ -138,6 +140,7 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
   backend_.ledger->Shutdown();
   server_->Shutdown(std::chrono::system_clock::now() + grace);
   server_->Wait();
+  releaser_.reset();
 }
 
 Server::~Server() { Shutdown(std::chrono::milliseconds(0)); }

@@ -15,6 +15,7 @@
 #include "replay/replay.h"
 #include "services/auth.h"
 #include "services/backend.h"
+#include "services/memory_release.h"
 
 namespace demarche::services {
 
@@ -33,6 +34,11 @@ struct ServerOptions {
   int max_idle_threads = 64;
   // Largest request accepted (an Append batch); larger ones get RESOURCE_EXHAUSTED.
   int max_receive_message_bytes = 32 << 20;
+  // How often freed heap memory is handed back to the system (0 = never).
+  // A whole-state answer on a large branch builds hundreds of MB of small
+  // objects; once freed, glibc keeps those pages unless asked to release
+  // them, and the server would stay at its peak size while idle.
+  std::chrono::milliseconds release_memory_every{5000};
   replay::EngineOptions engine;
 };
 
@@ -74,6 +80,7 @@ class Server {
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
   bool stopped_ = false;
+  std::unique_ptr<MemoryReleaser> releaser_;
 };
 
 }  // namespace demarche::services
