@@ -343,7 +343,8 @@ def targets(f, events_label):
                 f"max VmRSS serving {fig(f, k)}; VmHWM {fig(f, h)}",
                 f"after load {fig(f, ('server_memory', G, 'after load', 'rss_mb'))}; "
                 f"while streaming Read and Verify only "
-                f"{fig(f, ('server_memory', G, 'serving reads', 'rss_mb'))}",
+                f"{fig(f, ('server_memory', G, 'serving reads', 'rss_mb'))}; idle after the "
+                f"state queries {fig(f, ('server_memory', G, 'idle after queries', 'rss_mb'))}",
                 verdict(None if m is None else max(m, mh or 0) <= 256)))
     return out
 
