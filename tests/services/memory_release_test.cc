@@ -16,7 +16,7 @@
 namespace demarche::services {
 namespace {
 
-long RssKb() {
+[[maybe_unused]] long RssKb() {
   std::ifstream in("/proc/self/status");
   std::string line;
   while (std::getline(in, line))
@@ -28,7 +28,7 @@ constexpr long kFreedKb = 200 * 1024;
 
 // Allocates ~200 MB in small blocks, touches them, keeps one block above
 // them alive and frees the rest. Returns the pin (to be freed by the caller).
-void* FreeBelowAPin(long& peak_kb) {
+[[maybe_unused]] void* FreeBelowAPin(long& peak_kb) {
   std::vector<void*> blocks;
   blocks.reserve(kFreedKb / 4 + 1);  // no freed vector buffers to leave holes
   for (long kb = 0; kb < kFreedKb; kb += 4) {
