@@ -2,6 +2,7 @@
 // expected_head: exactly one wins each head, every loser gets
 // FAILED_PRECONDITION naming the current head.
 #include <barrier>
+#include <chrono>
 #include <regex>
 #include <thread>
 
@@ -54,6 +55,10 @@ TEST_F(ReliabilityRace, ExactlyOneWinnerPerHead) {
   for (int k = 0; k < clients; ++k) {
     threads.emplace_back([&, k] {
       Client c(address());
+      // A channel whose first connect fails would fail every call fast for a
+      // second (gRPC's backoff): connect before racing.
+      EXPECT_TRUE(
+          c.channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10)));
       for (int r = 0; r < rounds; ++r) {
         sync.arrive_and_wait();
         v1::AppendResponse resp;
@@ -111,6 +116,10 @@ TEST_F(ReliabilityRace, LosersRetryOnTheHeadTheyAreTold) {
   for (int k = 0; k < clients; ++k) {
     threads.emplace_back([&, k] {
       Client c(address());
+      // A channel whose first connect fails would fail every call fast for a
+      // second (gRPC's backoff): connect before racing.
+      EXPECT_TRUE(
+          c.channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10)));
       uint64_t believed = 0;
       for (int i = 0; i < per_client; ++i) {
         const std::string id = fmt::format("c{}-{}", k, i);
