@@ -2,9 +2,10 @@
 // It serves LedgerService.Append exactly as the client sees it (same request,
 // a response of the same shape: seqs, head hash, the event echoed back) but
 // stores nothing, so the load against it measures what gRPC itself costs on
-// this machine. AppendStream likewise answers each message without storing. --callback serves
-// Append with the callback API instead of the sync server demarched uses. Flags match demarched's
-// so bench/server_process can start it the same way.
+// this machine; AppendStream likewise answers each message without storing.
+// --callback serves Append with the callback API instead of the sync server
+// demarched uses. Flags match demarched's so bench/server_process can start
+// it the same way.
 #include <fmt/format.h>
 #include <grpcpp/grpcpp.h>
 #include <CLI/CLI.hpp>

@@ -22,6 +22,40 @@ struct Case {
   const char* branch = "main";
 };
 
+// A statement turned into an aid pledge, and mutations that make an event
+// refer to another: a response, an aid delivery, a superseding proposal.
+v1::Event Pledge(const std::string& id) {
+  v1::Event pledge = Statement(id);
+  auto* a = pledge.mutable_move()->mutable_aid();
+  a->set_action(v1::AID_ACTION_PLEDGE);
+  a->set_commodity("heavy fuel oil");
+  a->set_quantity(500000);
+  a->set_unit("t");
+  return pledge;
+}
+std::function<void(v1::Event&)> Respond(const char* target) {
+  return [target](v1::Event& e) {
+    e.mutable_move()->mutable_response()->set_target(target);
+    e.mutable_move()->mutable_response()->set_kind(v1::RESPONSE_KIND_REJECT);
+  };
+}
+std::function<void(v1::Event&)> Deliver(const char* pledge_id) {
+  return [pledge_id](v1::Event& e) {
+    auto* d = e.mutable_move()->mutable_aid();
+    d->set_action(v1::AID_ACTION_DELIVERY);
+    d->set_commodity("heavy fuel oil");
+    d->set_pledge(pledge_id);
+  };
+}
+std::function<void(v1::Event&)> Supersede(const char* old_id) {
+  return [old_id](v1::Event& e) {
+    auto* p = e.mutable_move()->mutable_proposal();
+    p->set_issue("i");
+    p->set_title("new deal");
+    p->set_supersedes(old_id);
+  };
+}
+
 class ValidateTest : public ltest::LedgerTest {
  protected:
   void SetUp() override {
@@ -42,6 +76,14 @@ class ValidateTest : public ltest::LedgerTest {
     mutate(e);
     auto r = ledger_->Append("s", branch, {e}, kAnyHead, "t");
     EXPECT_TRUE(r.ok()) << r.status();
+  }
+  // prop1 (a proposal), stmt1 (a statement), pledge1 (an aid pledge) on main.
+  void AppendReferenceTargets() {
+    ASSERT_TRUE(ledger_
+                    ->Append("s", "main",
+                             {ltest::Proposal("prop1"), Statement("stmt1"), Pledge("pledge1")},
+                             kAnyHead, "t")
+                    .ok());
   }
   int n_ = 0;
 };
@@ -304,46 +346,9 @@ TEST_F(ValidateTest, Corrections) {
                  "main");
 }
 
-// A statement turned into an aid pledge, and mutations that make an event
-// refer to another: a response, an aid delivery, a superseding proposal.
-v1::Event Pledge(const std::string& id) {
-  v1::Event pledge = Statement(id);
-  auto* a = pledge.mutable_move()->mutable_aid();
-  a->set_action(v1::AID_ACTION_PLEDGE);
-  a->set_commodity("heavy fuel oil");
-  a->set_quantity(500000);
-  a->set_unit("t");
-  return pledge;
-}
-std::function<void(v1::Event&)> Respond(const char* target) {
-  return [target](v1::Event& e) {
-    e.mutable_move()->mutable_response()->set_target(target);
-    e.mutable_move()->mutable_response()->set_kind(v1::RESPONSE_KIND_REJECT);
-  };
-}
-std::function<void(v1::Event&)> Deliver(const char* pledge_id) {
-  return [pledge_id](v1::Event& e) {
-    auto* d = e.mutable_move()->mutable_aid();
-    d->set_action(v1::AID_ACTION_DELIVERY);
-    d->set_commodity("heavy fuel oil");
-    d->set_pledge(pledge_id);
-  };
-}
-std::function<void(v1::Event&)> Supersede(const char* old_id) {
-  return [old_id](v1::Event& e) {
-    auto* p = e.mutable_move()->mutable_proposal();
-    p->set_issue("i");
-    p->set_title("new deal");
-    p->set_supersedes(old_id);
-  };
-}
-
 TEST_F(ValidateTest, ReferencesResolveWithinTheLineageAndHaveTheRightKind) {
-  ASSERT_TRUE(ledger_
-                  ->Append("s", "main",
-                           {ltest::Proposal("prop1"), Statement("stmt1"), Pledge("pledge1")},
-                           kAnyHead, "t")
-                  .ok());
+  AppendReferenceTargets();
+  if (HasFatalFailure()) return;
   const Case cases[] = {
       {"events[0].move.response.target: \"nope\" does not resolve to an event in the lineage of "
        "branch \"main\"",
@@ -385,11 +390,8 @@ TEST_F(ValidateTest, ReferencesResolveWithinTheLineageAndHaveTheRightKind) {
 // Ids entries written before they kept the target's kind (12-byte values)
 // still resolve references: the ledger then reads the target event.
 TEST_F(ValidateTest, ReferencesResolveThroughIdsEntriesWrittenWithoutTheTargetKind) {
-  ASSERT_TRUE(ledger_
-                  ->Append("s", "main",
-                           {ltest::Proposal("prop1"), Statement("stmt1"), Pledge("pledge1")},
-                           kAnyHead, "t")
-                  .ok());
+  AppendReferenceTargets();
+  if (HasFatalFailure()) return;
   ledger_.reset();
   {
     auto store = Store::Open(dir_.path(), ltest::FastOptions());
