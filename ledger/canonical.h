@@ -46,6 +46,9 @@ std::string EventHash(const v1::Event& event);
 // bytes followed by the hash field (a test pins that). `event` must carry no
 // unknown fields (client content never does).
 std::string Seal(v1::Event* event);
+// The same into *bytes, reusing its capacity (the append path seals every
+// event of a batch into one buffer).
+void Seal(v1::Event* event, std::string* bytes);
 
 // Given the canonical bytes of `event` (already checked equal), the part the
 // hash covers: the bytes without the trailing hash field. Falls back to a

@@ -1,9 +1,8 @@
 #include "replay/items.h"
 
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/wrappers.pb.h"
+#include "proto/deterministic.h"
 
 namespace demarche::replay {
 
@@ -109,15 +108,7 @@ std::string ItemJson(const google::protobuf::Message& item) {
   return json;
 }
 
-std::string ItemBytes(const google::protobuf::Message& item) {
-  std::string bytes;
-  google::protobuf::io::StringOutputStream out(&bytes);
-  google::protobuf::io::CodedOutputStream coded(&out);
-  coded.SetSerializationDeterministic(true);
-  item.SerializeToCodedStream(&coded);
-  coded.Trim();
-  return bytes;
-}
+std::string ItemBytes(const google::protobuf::Message& item) { return DeterministicBytes(item); }
 
 v1::FieldChange MakeChange(const std::string& party, int field, const std::string& key,
                            const google::protobuf::Message* before,

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include "ledger_test_util.h"
 
 namespace demarche::ledger {
@@ -84,24 +88,59 @@ TEST(CanonicalTest, ClientContentDropsTheEnvelopeAndUnknownFields) {
   EXPECT_EQ(CanonicalBytes(enveloped), CanonicalBytes(e)) << "in place";
 }
 
-TEST(CanonicalTest, ClientContentDropsUnknownFieldsOfNestedMessages) {
-  v1::Event e = ltest::Statement("a");
-  e.add_sources()->set_quote("q");
-  const v1::Event plain = e;
-  auto add_unknown = [](google::protobuf::Message* m) {
-    m->GetReflection()->MutableUnknownFields(m)->AddVarint(999, 1);
-  };
-  // One nested level at a time: a repeated message, the oneof'd move, its
-  // statement.
-  for (int where = 0; where < 3; ++where) {
-    v1::Event odd = plain;
-    if (where == 0) add_unknown(odd.mutable_sources(0));
-    if (where == 1) add_unknown(odd.mutable_move());
-    if (where == 2) add_unknown(odd.mutable_move()->mutable_statement());
-    ASSERT_NE(CanonicalBytes(odd), CanonicalBytes(plain)) << where;
-    MakeClientContent(&odd);
-    EXPECT_EQ(CanonicalBytes(odd), CanonicalBytes(plain)) << where;
+// Every path of message fields down from Event, a type at most twice on one
+// path (Move -> Correction -> Move), as the descriptors list them.
+using Path = std::vector<const google::protobuf::FieldDescriptor*>;
+
+void MessagePaths(const google::protobuf::Descriptor* d, Path* prefix, std::vector<Path>* out) {
+  for (int i = 0; i < d->field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* f = d->field(i);
+    if (f->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) continue;
+    const auto* type = f->message_type();
+    if (std::count_if(prefix->begin(), prefix->end(),
+                      [&](const auto* p) { return p->message_type() == type; }) >= 2)
+      continue;
+    prefix->push_back(f);
+    out->push_back(*prefix);
+    MessagePaths(type, prefix, out);
+    prefix->pop_back();
   }
+}
+
+// The message at the end of `path` in `e`, created (or appended) on the way.
+google::protobuf::Message* Materialize(v1::Event* e, const Path& path) {
+  google::protobuf::Message* m = e;
+  for (const auto* f : path) {
+    const google::protobuf::Reflection* r = m->GetReflection();
+    m = f->is_repeated() ? r->AddMessage(m, f) : r->MutableMessage(m, f);
+  }
+  return m;
+}
+
+TEST(CanonicalTest, ClientContentDropsUnknownFieldsAtEveryMessagePath) {
+  std::vector<Path> paths;
+  Path prefix;
+  MessagePaths(v1::Event::descriptor(), &prefix, &paths);
+  std::vector<std::string> names;
+  for (const Path& path : paths) {
+    std::string name = "event";
+    for (const auto* f : path) name += "." + f->name();
+    names.push_back(name);
+
+    v1::Event plain = ltest::Statement("a");
+    Materialize(&plain, path);
+    v1::Event odd = ltest::Statement("a");
+    google::protobuf::Message* leaf = Materialize(&odd, path);
+    leaf->GetReflection()->MutableUnknownFields(leaf)->AddVarint(999, 1);
+    ASSERT_NE(CanonicalBytes(odd), CanonicalBytes(plain)) << name;
+    MakeClientContent(&plain);
+    MakeClientContent(&odd);
+    EXPECT_EQ(CanonicalBytes(odd), CanonicalBytes(plain)) << name;
+  }
+  // The walk reaches through the oneof, repeated fields and the correction.
+  for (const char* deep : {"event.sources", "event.move.statement", "event.move.demand.offers",
+                           "event.move.correction.move.agreement.terms"})
+    EXPECT_NE(std::find(names.begin(), names.end(), deep), names.end()) << deep;
 }
 
 }  // namespace
