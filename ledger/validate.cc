@@ -22,6 +22,59 @@ absl::Status Invalid(fmt::format_string<Args...> f, Args&&... args) {
   return absl::InvalidArgumentError(fmt::format(f, std::forward<Args>(args)...));
 }
 
+// A field path such as "events[3].move.demand.terms[0].giver", spelled out
+// only when an error names it: every field of every appended event is
+// checked, and building each path eagerly cost more than the checks did.
+// A path refers to its parent: use it within the call that made it.
+class FieldPath {
+ public:
+  explicit FieldPath(std::string_view root) : name_(root) {}
+  FieldPath(const FieldPath& parent, std::string_view field) : parent_(&parent), name_(field) {}
+  FieldPath(const FieldPath& parent, int index) : parent_(&parent), index_(index) {}
+
+  std::string str() const {
+    if (parent_ == nullptr) return std::string(name_);
+    std::string out = parent_->str();
+    if (index_ >= 0) {
+      out += '[';
+      out += std::to_string(index_);
+      out += ']';
+    } else {
+      out += '.';
+      out += name_;
+    }
+    return out;
+  }
+  // The last field name ("actor" for "events[0].actor").
+  std::string_view name() const { return name_; }
+
+ private:
+  const FieldPath* parent_ = nullptr;
+  std::string_view name_;
+  int index_ = -1;
+};
+
+// A public check (its error names a std::string_view field) run with a lazy
+// path: the path is spelled out only to repeat a failing check.
+template <typename Check>
+absl::Status WithPath(const FieldPath& path, Check check) {
+  if (absl::Status s = check(std::string_view()); s.ok()) return s;
+  return check(std::string_view(path.str()));
+}
+
+}  // namespace
+}  // namespace demarche::ledger
+
+template <>
+struct fmt::formatter<demarche::ledger::FieldPath> : fmt::formatter<std::string> {
+  auto format(const demarche::ledger::FieldPath& path, format_context& ctx) const {
+    return fmt::formatter<std::string>::format(path.str(), ctx);
+  }
+};
+
+namespace demarche::ledger {
+namespace {
+
 bool IsLowerNameChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
 bool IsIdChar(char c) {
@@ -29,19 +82,19 @@ bool IsIdChar(char c) {
          c == '_' || c == ':' || c == '-';
 }
 
-absl::Status Required(std::string_view value, const std::string& field) {
+absl::Status Required(std::string_view value, const FieldPath& field) {
   if (value.empty()) return Invalid("{}: required", field);
   return absl::OkStatus();
 }
 
 // proto3 keeps unknown enum numbers; reject them and the UNSPECIFIED zero.
-absl::Status RequiredEnum(int value, bool (*is_valid)(int), const std::string& field) {
+absl::Status RequiredEnum(int value, bool (*is_valid)(int), const FieldPath& field) {
   if (value == 0) return Invalid("{}: required", field);
   if (!is_valid(value)) return Invalid("{}: unknown value {}", field, value);
   return absl::OkStatus();
 }
 
-absl::Status QuantityAndUnit(double quantity, std::string_view unit, const std::string& path) {
+absl::Status QuantityAndUnit(double quantity, std::string_view unit, const FieldPath& path) {
   if (!std::isfinite(quantity) || quantity < 0)
     return Invalid("{}.quantity: must be a finite number >= 0, got {}", path, quantity);
   if (quantity > 0 && unit.empty()) return Invalid("{}.unit: required when quantity > 0", path);
@@ -50,7 +103,7 @@ absl::Status QuantityAndUnit(double quantity, std::string_view unit, const std::
 
 // Party lists: each code in the roster, no repeats. `path` is e.g. "events[0].actor".
 absl::Status Parties(const google::protobuf::RepeatedPtrField<std::string>& codes,
-                     const std::string& path, const EventRules& rules) {
+                     const FieldPath& path, const EventRules& rules) {
   for (int i = 0; i < codes.size(); ++i) {
     const std::string& code = codes[i];
     if (!rules.roster->contains(code))
@@ -58,37 +111,38 @@ absl::Status Parties(const google::protobuf::RepeatedPtrField<std::string>& code
                      rules.scenario);
     for (int j = 0; j < i; ++j)
       if (codes[j] == code)
-        return Invalid("{}[{}]: \"{}\" repeats {}[{}]", path, i, code,
-                       path.substr(path.rfind('.') + 1), j);
+        return Invalid("{}[{}]: \"{}\" repeats {}[{}]", path, i, code, path.name(), j);
   }
   return absl::OkStatus();
 }
 
-absl::Status Party(std::string_view code, const std::string& field, const EventRules& rules) {
+absl::Status Party(std::string_view code, const FieldPath& field, const EventRules& rules) {
   if (!rules.roster->contains(code))
     return Invalid("{}: \"{}\" is not in the roster of scenario \"{}\"", field, code,
                    rules.scenario);
   return absl::OkStatus();
 }
 
-absl::Status Terms(const google::protobuf::RepeatedPtrField<v1::Term>& terms,
-                   const std::string& path, const EventRules& rules) {
+absl::Status Terms(const google::protobuf::RepeatedPtrField<v1::Term>& terms, const FieldPath& path,
+                   const EventRules& rules) {
   for (int i = 0; i < terms.size(); ++i) {
     const v1::Term& t = terms[i];
-    const std::string p = fmt::format("{}[{}]", path, i);
-    RETURN_IF_ERROR(Required(t.giver(), p + ".giver"));
-    RETURN_IF_ERROR(Party(t.giver(), p + ".giver", rules));
-    if (!t.receiver().empty()) RETURN_IF_ERROR(Party(t.receiver(), p + ".receiver", rules));
+    const FieldPath p(path, i);
+    RETURN_IF_ERROR(Required(t.giver(), FieldPath(p, "giver")));
+    RETURN_IF_ERROR(Party(t.giver(), FieldPath(p, "giver"), rules));
+    if (!t.receiver().empty())
+      RETURN_IF_ERROR(Party(t.receiver(), FieldPath(p, "receiver"), rules));
     RETURN_IF_ERROR(QuantityAndUnit(t.quantity(), t.unit(), p));
   }
   return absl::OkStatus();
 }
 
 absl::Status CheckOccurredRange(const v1::PartialDate& occurred, const v1::PartialDate& end,
-                                const std::string& path, std::string_view start_field,
+                                const FieldPath& path, std::string_view start_field,
                                 std::string_view end_field) {
   if (!IsSet(end)) return absl::OkStatus();
-  RETURN_IF_ERROR(ValidateDate(end, fmt::format("{}.{}", path, end_field)));
+  RETURN_IF_ERROR(WithPath(FieldPath(path, end_field),
+                           [&](std::string_view f) { return ValidateDate(end, f); }));
   // The end's period must reach the start of the event's period.
   if (IsSet(occurred) && LastDayKey(end) < SortKey(occurred))
     return Invalid("{}.{}: {} is before {} {}", path, end_field, FormatDate(end), start_field,
@@ -98,13 +152,13 @@ absl::Status CheckOccurredRange(const v1::PartialDate& occurred, const v1::Parti
 
 bool DateTouched(const v1::PartialDate& d) { return d.year() || d.month() || d.day(); }
 
-absl::Status ValidateMove(const v1::Move& move, const std::string& path, const EventRules& rules,
+absl::Status ValidateMove(const v1::Move& move, const FieldPath& path, const EventRules& rules,
                           bool allow_correction);
 
-absl::Status ValidateCorrection(const v1::Correction& c, const std::string& p,
+absl::Status ValidateCorrection(const v1::Correction& c, const FieldPath& p,
                                 const EventRules& rules) {
-  RETURN_IF_ERROR(Required(c.target(), p + ".target"));
-  RETURN_IF_ERROR(Required(c.reason(), p + ".reason"));
+  RETURN_IF_ERROR(Required(c.target(), FieldPath(p, "target")));
+  RETURN_IF_ERROR(Required(c.reason(), FieldPath(p, "reason")));
   if (c.retract()) {
     const char* set = DateTouched(c.occurred())       ? "occurred"
                       : DateTouched(c.occurred_end()) ? "occurred_end"
@@ -118,71 +172,78 @@ absl::Status ValidateCorrection(const v1::Correction& c, const std::string& p,
   if (!DateTouched(c.occurred()) && !DateTouched(c.occurred_end()) && c.actor_size() == 0 &&
       c.recipients_size() == 0 && !c.has_move())
     return Invalid("{}: set retract or at least one replacement field", p);
-  if (DateTouched(c.occurred())) RETURN_IF_ERROR(ValidateDate(c.occurred(), p + ".occurred"));
+  if (DateTouched(c.occurred()))
+    RETURN_IF_ERROR(WithPath(FieldPath(p, "occurred"),
+                             [&](std::string_view f) { return ValidateDate(c.occurred(), f); }));
   if (DateTouched(c.occurred_end()) && !IsSet(c.occurred_end()))
-    RETURN_IF_ERROR(ValidateDate(c.occurred_end(), p + ".occurred_end"));
+    RETURN_IF_ERROR(WithPath(FieldPath(p, "occurred_end"), [&](std::string_view f) {
+      return ValidateDate(c.occurred_end(), f);
+    }));
   RETURN_IF_ERROR(
       CheckOccurredRange(c.occurred(), c.occurred_end(), p, "occurred", "occurred_end"));
-  RETURN_IF_ERROR(Parties(c.actor(), p + ".actor", rules));
-  RETURN_IF_ERROR(Parties(c.recipients(), p + ".recipients", rules));
+  RETURN_IF_ERROR(Parties(c.actor(), FieldPath(p, "actor"), rules));
+  RETURN_IF_ERROR(Parties(c.recipients(), FieldPath(p, "recipients"), rules));
   if (c.has_move()) {
     if (c.move().has_correction())
       return Invalid("{}.move: a correction cannot replace a move with another correction", p);
-    RETURN_IF_ERROR(ValidateMove(c.move(), p + ".move", rules, /*allow_correction=*/false));
+    RETURN_IF_ERROR(
+        ValidateMove(c.move(), FieldPath(p, "move"), rules, /*allow_correction=*/false));
   }
   return absl::OkStatus();
 }
 
-absl::Status ValidatePayload(const v1::Move& m, const std::string& path, const EventRules& rules) {
-  const std::string p = fmt::format("{}.{}", path, MoveKindName(m));
+absl::Status ValidatePayload(const v1::Move& m, const FieldPath& path, const EventRules& rules) {
+  const FieldPath p(path, MoveKindName(m));
   switch (m.kind_case()) {
     case v1::Move::kStatement:
-      RETURN_IF_ERROR(Required(m.statement().issue(), p + ".issue"));
-      return RequiredEnum(m.statement().stance(), v1::Stance_IsValid, p + ".stance");
+      RETURN_IF_ERROR(Required(m.statement().issue(), FieldPath(p, "issue")));
+      return RequiredEnum(m.statement().stance(), v1::Stance_IsValid, FieldPath(p, "stance"));
     case v1::Move::kDemand:
-      RETURN_IF_ERROR(Required(m.demand().issue(), p + ".issue"));
-      RETURN_IF_ERROR(Required(m.demand().text(), p + ".text"));
-      RETURN_IF_ERROR(Terms(m.demand().terms(), p + ".terms", rules));
-      return Terms(m.demand().offers(), p + ".offers", rules);
+      RETURN_IF_ERROR(Required(m.demand().issue(), FieldPath(p, "issue")));
+      RETURN_IF_ERROR(Required(m.demand().text(), FieldPath(p, "text")));
+      RETURN_IF_ERROR(Terms(m.demand().terms(), FieldPath(p, "terms"), rules));
+      return Terms(m.demand().offers(), FieldPath(p, "offers"), rules);
     case v1::Move::kProposal:
-      RETURN_IF_ERROR(Required(m.proposal().issue(), p + ".issue"));
-      RETURN_IF_ERROR(Required(m.proposal().title(), p + ".title"));
-      return Terms(m.proposal().terms(), p + ".terms", rules);
+      RETURN_IF_ERROR(Required(m.proposal().issue(), FieldPath(p, "issue")));
+      RETURN_IF_ERROR(Required(m.proposal().title(), FieldPath(p, "title")));
+      return Terms(m.proposal().terms(), FieldPath(p, "terms"), rules);
     case v1::Move::kResponse:
-      RETURN_IF_ERROR(Required(m.response().target(), p + ".target"));
-      return RequiredEnum(m.response().kind(), v1::ResponseKind_IsValid, p + ".kind");
+      RETURN_IF_ERROR(Required(m.response().target(), FieldPath(p, "target")));
+      return RequiredEnum(m.response().kind(), v1::ResponseKind_IsValid, FieldPath(p, "kind"));
     case v1::Move::kAgreement:
-      RETURN_IF_ERROR(
-          RequiredEnum(m.agreement().action(), v1::AgreementAction_IsValid, p + ".action"));
-      RETURN_IF_ERROR(Required(m.agreement().agreement(), p + ".agreement"));
-      return Terms(m.agreement().terms(), p + ".terms", rules);
+      RETURN_IF_ERROR(RequiredEnum(m.agreement().action(), v1::AgreementAction_IsValid,
+                                   FieldPath(p, "action")));
+      RETURN_IF_ERROR(Required(m.agreement().agreement(), FieldPath(p, "agreement")));
+      return Terms(m.agreement().terms(), FieldPath(p, "terms"), rules);
     case v1::Move::kConsult:
-      return RequiredEnum(m.consult().kind(), v1::ConsultKind_IsValid, p + ".kind");
+      return RequiredEnum(m.consult().kind(), v1::ConsultKind_IsValid, FieldPath(p, "kind"));
     case v1::Move::kAid: {
       const v1::Aid& a = m.aid();
-      RETURN_IF_ERROR(RequiredEnum(a.action(), v1::AidAction_IsValid, p + ".action"));
-      RETURN_IF_ERROR(Required(a.commodity(), p + ".commodity"));
+      RETURN_IF_ERROR(RequiredEnum(a.action(), v1::AidAction_IsValid, FieldPath(p, "action")));
+      RETURN_IF_ERROR(Required(a.commodity(), FieldPath(p, "commodity")));
       RETURN_IF_ERROR(QuantityAndUnit(a.quantity(), a.unit(), p));
       if (!a.pledge().empty() && a.action() != v1::AID_ACTION_DELIVERY)
         return Invalid("{}.pledge: only a delivery names the pledge it fulfils", p);
       return absl::OkStatus();
     }
     case v1::Move::kConcede:
-      RETURN_IF_ERROR(RequiredEnum(m.concede().kind(), v1::ConcedeKind_IsValid, p + ".kind"));
-      RETURN_IF_ERROR(Required(m.concede().what(), p + ".what"));
+      RETURN_IF_ERROR(
+          RequiredEnum(m.concede().kind(), v1::ConcedeKind_IsValid, FieldPath(p, "kind")));
+      RETURN_IF_ERROR(Required(m.concede().what(), FieldPath(p, "what")));
       if (!std::isfinite(m.concede().quantity()) || m.concede().quantity() < 0)
         return Invalid("{}.quantity: must be a finite number >= 0, got {}", p,
                        m.concede().quantity());
       return absl::OkStatus();
     case v1::Move::kSanction:
       RETURN_IF_ERROR(
-          RequiredEnum(m.sanction().action(), v1::SanctionAction_IsValid, p + ".action"));
-      return Required(m.sanction().measure(), p + ".measure");
+          RequiredEnum(m.sanction().action(), v1::SanctionAction_IsValid, FieldPath(p, "action")));
+      return Required(m.sanction().measure(), FieldPath(p, "measure"));
     case v1::Move::kForum:
-      RETURN_IF_ERROR(RequiredEnum(m.forum().action(), v1::ForumAction_IsValid, p + ".action"));
-      return Required(m.forum().forum(), p + ".forum");
+      RETURN_IF_ERROR(
+          RequiredEnum(m.forum().action(), v1::ForumAction_IsValid, FieldPath(p, "action")));
+      return Required(m.forum().forum(), FieldPath(p, "forum"));
     case v1::Move::kConflict:
-      return RequiredEnum(m.conflict().kind(), v1::ConflictKind_IsValid, p + ".kind");
+      return RequiredEnum(m.conflict().kind(), v1::ConflictKind_IsValid, FieldPath(p, "kind"));
     case v1::Move::kCorrection:
       return ValidateCorrection(m.correction(), p, rules);
     case v1::Move::KIND_NOT_SET:
@@ -191,7 +252,7 @@ absl::Status ValidatePayload(const v1::Move& m, const std::string& path, const E
   return Invalid("{}: exactly one move kind must be set, none is", path);
 }
 
-absl::Status ValidateMove(const v1::Move& m, const std::string& path, const EventRules& rules,
+absl::Status ValidateMove(const v1::Move& m, const FieldPath& path, const EventRules& rules,
                           bool allow_correction) {
   if (!allow_correction && m.has_correction())
     return Invalid("{}: a correction cannot replace a move with another correction", path);
@@ -210,6 +271,23 @@ absl::Status ValidateMove(const v1::Move& m, const std::string& path, const Even
 void AddReference(std::vector<Reference>* out, Reference::Kind kind, std::string field,
                   const std::string& id) {
   if (!id.empty()) out->push_back(Reference{kind, std::move(field), id});
+}
+
+// Whether MoveReferences would find anything (most moves refer to nothing,
+// and then no path is built).
+bool HasReferences(const v1::Move& m) {
+  switch (m.kind_case()) {
+    case v1::Move::kResponse:
+      return !m.response().target().empty();
+    case v1::Move::kAid:
+      return !m.aid().pledge().empty();
+    case v1::Move::kProposal:
+      return !m.proposal().supersedes().empty();
+    case v1::Move::kCorrection:
+      return true;
+    default:
+      return false;
+  }
 }
 
 void MoveReferences(const v1::Move& m, const std::string& path, std::vector<Reference>* out) {
@@ -284,26 +362,32 @@ absl::Status CheckEventSize(const v1::Event& client_content, std::string_view pa
 
 absl::Status ValidateEvent(const v1::Event& e, std::string_view event_path,
                            const EventRules& rules) {
-  const std::string path(event_path);
-  RETURN_IF_ERROR(ValidateEventId(e.id(), path + ".id"));
+  const FieldPath path(event_path);
+  RETURN_IF_ERROR(WithPath(FieldPath(path, "id"),
+                           [&](std::string_view f) { return ValidateEventId(e.id(), f); }));
   if (!DateTouched(e.occurred())) return Invalid("{}.occurred: required", path);
-  RETURN_IF_ERROR(ValidateDate(e.occurred(), path + ".occurred"));
+  RETURN_IF_ERROR(WithPath(FieldPath(path, "occurred"),
+                           [&](std::string_view f) { return ValidateDate(e.occurred(), f); }));
   if (DateTouched(e.occurred_end()) && !IsSet(e.occurred_end()))
-    RETURN_IF_ERROR(ValidateDate(e.occurred_end(), path + ".occurred_end"));
+    RETURN_IF_ERROR(WithPath(FieldPath(path, "occurred_end"), [&](std::string_view f) {
+      return ValidateDate(e.occurred_end(), f);
+    }));
   RETURN_IF_ERROR(
       CheckOccurredRange(e.occurred(), e.occurred_end(), path, "occurred", "occurred_end"));
   if (e.actor_size() == 0) return Invalid("{}.actor: at least one party required", path);
-  RETURN_IF_ERROR(Parties(e.actor(), path + ".actor", rules));
-  RETURN_IF_ERROR(Parties(e.recipients(), path + ".recipients", rules));
-  RETURN_IF_ERROR(ValidateMove(e.move(), path + ".move", rules, /*allow_correction=*/true));
+  RETURN_IF_ERROR(Parties(e.actor(), FieldPath(path, "actor"), rules));
+  RETURN_IF_ERROR(Parties(e.recipients(), FieldPath(path, "recipients"), rules));
+  RETURN_IF_ERROR(
+      ValidateMove(e.move(), FieldPath(path, "move"), rules, /*allow_correction=*/true));
   if (e.move().has_correction() && e.move().correction().target() == e.id())
     return Invalid("{}.move.correction.target: an event cannot correct itself", path);
-  for (const Reference& r : ReferencesOf(e, path))
+  for (const Reference& r : ReferencesOf(e, event_path))
     if (r.id == e.id()) return Invalid("{}: \"{}\" is this event itself", r.field, r.id);
+  const FieldPath sources(path, "sources");
   for (int i = 0; i < e.sources_size(); ++i) {
-    const std::string p = fmt::format("{}.sources[{}]", path, i);
-    RETURN_IF_ERROR(Required(e.sources(i).document(), p + ".document"));
-    RETURN_IF_ERROR(Required(e.sources(i).quote(), p + ".quote"));
+    const FieldPath p(sources, i);
+    RETURN_IF_ERROR(Required(e.sources(i).document(), FieldPath(p, "document")));
+    RETURN_IF_ERROR(Required(e.sources(i).quote(), FieldPath(p, "quote")));
   }
   if (e.context() != 0 && !v1::Context_IsValid(e.context()))
     return Invalid("{}.context: unknown value {}", path, static_cast<int>(e.context()));
@@ -318,6 +402,7 @@ absl::Status ValidateEvent(const v1::Event& e, std::string_view event_path,
 
 std::vector<Reference> ReferencesOf(const v1::Event& event, std::string_view path) {
   std::vector<Reference> out;
+  if (!HasReferences(event.move())) return out;
   MoveReferences(event.move(), std::string(path) + ".move", &out);
   return out;
 }
