@@ -344,6 +344,9 @@ absl::StatusOr<std::optional<std::pair<std::string, std::string>>> RocksLedger::
   rocksdb::Slice lower(prefix);
   rocksdb::ReadOptions ro;
   ro.iterate_lower_bound = &lower;
+  // A snapshot is as large as the state (tens of MB) and is read once per
+  // query: cached, its block would sit in (and overflow) the block cache.
+  ro.fill_cache = false;
   std::unique_ptr<rocksdb::Iterator> it(store_->db->NewIterator(ro, store_->snapshots));
   it->SeekForPrev(keys::SnapshotKey(r->branch->sid, r->branch->bid, key));
   if (!it->status().ok()) return FromRocks(it->status(), "seeking snapshot");

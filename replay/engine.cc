@@ -240,9 +240,10 @@ class Engine::Impl {
       auto found = ledger_->SeekSnapshot(ctx.scenario, ctx.branch, seek);
       if (!found.ok()) return found.status();
       if (!found->has_value()) return fresh;
-      const auto& [key, value] = **found;
+      const std::string key = std::move((*found)->first);
+      const size_t value_size = (*found)->second.size();
       std::optional<Position> pos = ParseSnapshotKey(key);
-      std::optional<Snapshot> snap = DecodeSnapshot(value);
+      std::optional<Snapshot> snap = DecodeSnapshot(std::move((*found)->second));
       if (!pos || !snap || snap->position != *pos) {  // unreadable: drop it
         if (absl::Status s = ledger_->DeleteSnapshots(ctx.scenario, ctx.branch, key); !s.ok())
           return s;
@@ -259,7 +260,7 @@ class Engine::Impl {
           continue;
         }
         // Still good at a later head: record that, so the next check reads less.
-        if (ctx.write_snapshots && k - built >= SnapshotGap(value.size()))
+        if (ctx.write_snapshots && k - built >= SnapshotGap(value_size))
           (void)ledger_->PutSnapshot(ctx.scenario, ctx.branch, key,
                                      EncodeSnapshot(snap->state, *pos, k));
       } else if (snap->state.last_seq() > k || ctx.CorrectionIn(k, built)) {
@@ -269,7 +270,7 @@ class Engine::Impl {
         continue;
       }
       for (const std::string& p : ctx.roster) snap->state.AddParty(p);
-      return Run{std::move(snap->state), *pos, 0, value.size()};
+      return Run{std::move(snap->state), *pos, 0, value_size};
     }
     return fresh;
   }

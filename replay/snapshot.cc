@@ -31,11 +31,12 @@ std::string EncodeSnapshot(const FoldState& state, const Position& position, uin
   return ItemBytes(snap);
 }
 
-std::optional<Snapshot> DecodeSnapshot(std::string_view bytes) {
+std::optional<Snapshot> DecodeSnapshot(std::string bytes) {
   v1::ReplaySnapshot snap;
   if (!snap.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) ||
       snap.format() != kSnapshotFormat)
     return std::nullopt;
+  std::string().swap(bytes);
   return Snapshot{FoldState::FromProto(snap.state(), snap.month_end_max(), snap.year_end_max()),
                   Position{snap.position_key(), snap.position_seq()}, snap.built_head()};
 }

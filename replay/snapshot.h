@@ -32,7 +32,9 @@ struct Snapshot {
 
 // Deterministic bytes of a ReplaySnapshot.
 std::string EncodeSnapshot(const FoldState& state, const Position& position, uint64_t built_head);
-// nullopt if the bytes do not parse or carry another format version.
-std::optional<Snapshot> DecodeSnapshot(std::string_view bytes);
+// nullopt if the bytes do not parse or carry another format version. Takes
+// the bytes over and frees them once parsed, before the state is rebuilt (a
+// snapshot is as large as the state: holding both at once doubled the peak).
+std::optional<Snapshot> DecodeSnapshot(std::string bytes);
 
 }  // namespace demarche::replay
