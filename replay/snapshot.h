@@ -33,8 +33,8 @@ struct Snapshot {
 // Deterministic bytes of a ReplaySnapshot.
 std::string EncodeSnapshot(const FoldState& state, const Position& position, uint64_t built_head);
 // nullopt if the bytes do not parse or carry another format version. Takes
-// the bytes over and frees them once parsed, before the state is rebuilt (a
-// snapshot is as large as the state: holding both at once doubled the peak).
+// the bytes over and frees them once parsed, before the state is rebuilt: a
+// snapshot is as large as the state, and the two need not be held at once.
 std::optional<Snapshot> DecodeSnapshot(std::string bytes);
 
 }  // namespace demarche::replay
