@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <thread>
@@ -446,12 +447,19 @@ absl::Status StreamUndurable(const GrpcOptions& o, int rep, bool floor) {
 absl::Status RunGrpcBench(const GrpcOptions& o) {
   fs::remove_all(o.workdir);
   fs::create_directories(o.workdir);
+  const auto runs = [&](const char* phase) {
+    return std::find(o.phases.begin(), o.phases.end(), phase) != o.phases.end();
+  };
   absl::Status st;
-  for (int rep = 1; st.ok() && rep <= o.repeats; ++rep) st = DurableAppends(o, rep);
-  for (int rep = 1; st.ok() && rep <= o.repeats; ++rep) st = DurableAppendFloor(o, rep);
-  for (int rep = 1; st.ok() && rep <= o.repeats; ++rep) st = StreamAndServe(o, rep);
-  for (int rep = 1; st.ok() && rep <= o.repeats; ++rep) st = StreamUndurable(o, rep, false);
-  for (int rep = 1; st.ok() && rep <= o.repeats; ++rep) st = StreamUndurable(o, rep, true);
+  const auto each_rep = [&](const char* phase, auto&& run) {
+    if (!runs(phase)) return;
+    for (int rep = 1; st.ok() && rep <= o.repeats; ++rep) st = run(rep);
+  };
+  each_rep("durable", [&](int rep) { return DurableAppends(o, rep); });
+  each_rep("durable-floor", [&](int rep) { return DurableAppendFloor(o, rep); });
+  each_rep("stream", [&](int rep) { return StreamAndServe(o, rep); });
+  each_rep("nosync", [&](int rep) { return StreamUndurable(o, rep, false); });
+  each_rep("stream-floor", [&](int rep) { return StreamUndurable(o, rep, true); });
   fs::remove_all(o.workdir);
   return st;
 }

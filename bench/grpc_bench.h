@@ -25,6 +25,9 @@ struct GrpcOptions {
   int queries = 10;                               // GetState queries while serving
   double deadline = 60;                           // seconds allowed to each GetState / Verify
   int repeats = 3;
+  // Which workloads run: durable (single-event appends), durable-floor,
+  // stream (AppendStream then serving), nosync, stream-floor.
+  std::vector<std::string> phases{"durable", "durable-floor", "stream", "nosync", "stream-floor"};
   GeneratorOptions generator;
 };
 

@@ -150,6 +150,12 @@ int main(int argc, char** argv) {
   grpc_cmd->add_option("--deadline", grpc.deadline, "seconds allowed to each GetState/Verify")
       ->capture_default_str();
   grpc_cmd->add_option("--repeats", grpc.repeats, "repeats")->capture_default_str();
+  grpc_cmd
+      ->add_option("--phases", grpc.phases,
+                   "comma-separated: durable,durable-floor,stream,nosync,stream-floor")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"durable", "durable-floor", "stream", "nosync", "stream-floor"}))
+      ->capture_default_str();
   AddGenFlags(grpc_cmd, gen);
 
   CLI11_PARSE(app, argc, argv);
