@@ -98,7 +98,8 @@ const Principal* TokenTable::Find(std::string_view token) const {
   return it == by_digest_.end() ? nullptr : &it->second;
 }
 
-absl::StatusOr<Principal> Authenticator::Authenticate(const grpc::ServerContext* context) const {
+absl::StatusOr<Principal> Authenticator::Authenticate(
+    const grpc::ServerContextBase* context) const {
   if (tokens_ == nullptr) return Principal{local_principal_, Role::kCurator};
   const auto& metadata = context->client_metadata();
   auto it = metadata.find("authorization");
@@ -118,8 +119,8 @@ absl::StatusOr<Principal> Authenticator::Authenticate(const grpc::ServerContext*
   return *principal;
 }
 
-absl::StatusOr<Principal> Authenticator::Authorize(const grpc::ServerContext* context, Role minimum,
-                                                   std::string_view action) const {
+absl::StatusOr<Principal> Authenticator::Authorize(const grpc::ServerContextBase* context,
+                                                   Role minimum, std::string_view action) const {
   absl::StatusOr<Principal> principal = Authenticate(context);
   if (!principal.ok()) return principal.status();
   if (principal->role < minimum) {

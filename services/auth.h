@@ -61,10 +61,10 @@ class Authenticator {
 
   // The caller of `context`: UNAUTHENTICATED if tokens are enabled and the
   // call carries no bearer token or an unknown one.
-  absl::StatusOr<Principal> Authenticate(const grpc::ServerContext* context) const;
+  absl::StatusOr<Principal> Authenticate(const grpc::ServerContextBase* context) const;
   // Authenticate, then PERMISSION_DENIED unless the caller's role is at least
   // `minimum`; `action` names what was refused ("append to a branch").
-  absl::StatusOr<Principal> Authorize(const grpc::ServerContext* context, Role minimum,
+  absl::StatusOr<Principal> Authorize(const grpc::ServerContextBase* context, Role minimum,
                                       std::string_view action) const;
 
  private:

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "ledger/date.h"
+#include "services/append_stream.h"
 #include "services/rpc.h"
 #include "services/services.h"
 #include "services/validate.h"
@@ -154,27 +155,19 @@ grpc::Status LedgerServiceImpl::Append(grpc::ServerContext* context,
                });
 }
 
-grpc::Status LedgerServiceImpl::AppendStream(
-    grpc::ServerContext* context,
-    grpc::ServerReaderWriter<v1::AppendResponse, v1::AppendRequest>* stream) {
-  return Serve(
-      *backend_->auth, Role::kAnalyst, "append", context, "AppendStream",
-      [&](const Principal& caller) -> absl::Status {
-        v1::AppendRequest request;
-        for (int batch = 0; stream->Read(&request); ++batch) {
-          if (context->IsCancelled()) return CancelledStatus(context);
-          v1::AppendResponse response;
-          // Earlier batches stay committed; the failing one writes nothing.
-          // The request is ours: hand its events over without a copy.
-          std::vector<v1::Event> events;
-          events.reserve(static_cast<size_t>(request.events_size()));
-          for (v1::Event& e : *request.mutable_events()) events.push_back(std::move(e));
-          DEMARCHE_RETURN_IF_ERROR(Prefixed(DoAppend(caller, request, std::move(events), &response),
-                                            fmt::format("batch[{}]", batch)));
-          if (!stream->Write(response)) return CancelledStatus(context);
-        }
-        return absl::OkStatus();
-      });
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* LedgerServiceImpl::AppendStream(
+    grpc::CallbackServerContext* context) {
+  absl::StatusOr<Principal> caller = backend_->auth->Authorize(context, Role::kAnalyst, "append");
+  if (!caller.ok()) return StartAppendStream(context, nullptr, caller.status());
+  return StartAppendStream(context, [this, caller = *std::move(caller)](
+                                        v1::AppendRequest& request, v1::AppendResponse* response) {
+    // Earlier batches stay committed; the failing one writes nothing.
+    // The request is ours: hand its events over without a copy.
+    std::vector<v1::Event> events;
+    events.reserve(static_cast<size_t>(request.events_size()));
+    for (v1::Event& e : *request.mutable_events()) events.push_back(std::move(e));
+    return DoAppend(caller, request, std::move(events), response);
+  });
 }
 
 // ---- Read ----------------------------------------------------------------------

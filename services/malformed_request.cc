@@ -31,11 +31,9 @@ class MalformedRequestInterceptor : public grpc::experimental::Interceptor {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
       const grpc::Status status = methods->GetSendStatus();
       if (status.error_code() == grpc::StatusCode::INTERNAL && status.error_message().empty()) {
-        methods->ModifySendStatus(grpc::Status(
-            grpc::StatusCode::INVALID_ARGUMENT,
-            fmt::format("request: cannot be parsed as a {} (not protobuf, truncated, invalid "
-                        "UTF-8 in a string, or nested too deep)",
-                        RequestType(info_->method()))));
+        methods->ModifySendStatus(
+            grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                         "request: " + UnparsableMessage(RequestType(info_->method()))));
       }
     }
     methods->Proceed();
@@ -46,6 +44,13 @@ class MalformedRequestInterceptor : public grpc::experimental::Interceptor {
 };
 
 }  // namespace
+
+std::string UnparsableMessage(std::string_view type) {
+  return fmt::format(
+      "cannot be parsed as a {} (not protobuf, truncated, invalid UTF-8 in a string, or nested "
+      "too deep)",
+      type);
+}
 
 grpc::experimental::Interceptor* MalformedRequestInterceptorFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {

@@ -6,9 +6,15 @@
 // without a message (rpc.h), so nothing else is touched.
 #pragma once
 
+#include <string>
+#include <string_view>
+
 #include <grpcpp/support/server_interceptor.h>
 
 namespace demarche::services {
+
+// What a request that cannot be parsed as `type` (a full message name) is told.
+std::string UnparsableMessage(std::string_view type);
 
 class MalformedRequestInterceptorFactory
     : public grpc::experimental::ServerInterceptorFactoryInterface {

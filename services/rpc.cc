@@ -7,7 +7,7 @@
 
 namespace demarche::services {
 
-void LogRpcFailure(const grpc::ServerContext* context, std::string_view method,
+void LogRpcFailure(const grpc::ServerContextBase* context, std::string_view method,
                    const absl::Status& status) {
   // Server faults are errors; a client's bad request or a lost race is a warning.
   LogLevel level = LogLevel::kWarn;
@@ -31,7 +31,7 @@ void LogRpcFailure(const grpc::ServerContext* context, std::string_view method,
        {"peer", context != nullptr ? context->peer() : std::string()}});
 }
 
-absl::Status CancelledStatus(const grpc::ServerContext* context) {
+absl::Status CancelledStatus(const grpc::ServerContextBase* context) {
   if (context != nullptr && context->deadline() <= std::chrono::system_clock::now()) {
     return absl::DeadlineExceededError("deadline exceeded before the call completed");
   }

@@ -17,12 +17,12 @@
 
 namespace demarche::services {
 
-void LogRpcFailure(const grpc::ServerContext* context, std::string_view method,
+void LogRpcFailure(const grpc::ServerContextBase* context, std::string_view method,
                    const absl::Status& status);
 
 // The status to end a stream with when the client went away or the deadline
 // passed (the client already has its own status; this one is for the log).
-absl::Status CancelledStatus(const grpc::ServerContext* context);
+absl::Status CancelledStatus(const grpc::ServerContextBase* context);
 
 // Runs `body` if the caller has at least `role`; `action` says what the call
 // does, for the PERMISSION_DENIED message. `body` may take the caller's

@@ -28,15 +28,17 @@ class ScenarioServiceImpl final : public v1::ScenarioService::Service {
   Backend* backend_;
 };
 
-class LedgerServiceImpl final : public v1::LedgerService::Service {
+// AppendStream is served on the callback API (services/append_stream.h), the
+// other methods on the sync API.
+class LedgerServiceImpl final
+    : public v1::LedgerService::WithRawCallbackMethod_AppendStream<v1::LedgerService::Service> {
  public:
   explicit LedgerServiceImpl(Backend* backend) : backend_(backend) {}
 
   grpc::Status Append(grpc::ServerContext* context, const v1::AppendRequest* request,
                       v1::AppendResponse* response) override;
-  grpc::Status AppendStream(
-      grpc::ServerContext* context,
-      grpc::ServerReaderWriter<v1::AppendResponse, v1::AppendRequest>* stream) override;
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* AppendStream(
+      grpc::CallbackServerContext* context) override;
   grpc::Status Read(grpc::ServerContext* context, const v1::ReadRequest* request,
                     grpc::ServerWriter<v1::Event>* writer) override;
   grpc::Status Subscribe(grpc::ServerContext* context, const v1::SubscribeRequest* request,

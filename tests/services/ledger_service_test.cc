@@ -1,5 +1,9 @@
 // LedgerService (Append, AppendStream, Read, GetEvent) through a real server.
 // Subscribe has its own file.
+#include <thread>
+
+#include <grpcpp/generic/generic_stub.h>
+
 #include "service_fixture.h"
 
 namespace demarche::testing {
@@ -169,6 +173,126 @@ TEST_F(LedgerServiceTest, AppendStreamStopsAtTheFirstFailedBatch) {
   EXPECT_STATUS(stream->Finish(), grpc::StatusCode::INVALID_ARGUMENT,
                 "batch[1]: events[0].occurred");
   EXPECT_EQ(Head(), 1u);
+}
+
+// Writes every message of `bodies` (raw bytes) on one AppendStream without
+// waiting for answers, half-closes, and collects the answers and the status.
+grpc::Status RawAppendStream(const std::shared_ptr<grpc::Channel>& channel,
+                             grpc::ClientContext* ctx, const std::vector<std::string>& bodies,
+                             std::vector<v1::AppendResponse>* answers) {
+  grpc::GenericStub stub(channel);
+  grpc::CompletionQueue cq;
+  void* tag;
+  bool ok;
+  auto call = stub.PrepareCall(ctx, "/demarche.v1.LedgerService/AppendStream", &cq);
+  call->StartCall(nullptr);
+  EXPECT_TRUE(cq.Next(&tag, &ok) && ok);
+  for (const std::string& body : bodies) {
+    grpc::Slice slice(body);
+    grpc::ByteBuffer message(&slice, 1);
+    call->Write(message, nullptr);
+    if (!cq.Next(&tag, &ok) || !ok) break;  // the server has ended the call
+  }
+  call->WritesDone(nullptr);
+  cq.Next(&tag, &ok);
+  while (true) {
+    grpc::ByteBuffer in;
+    call->Read(&in, nullptr);
+    if (!cq.Next(&tag, &ok) || !ok) break;
+    std::vector<grpc::Slice> slices;
+    EXPECT_TRUE(in.Dump(&slices).ok());
+    std::string bytes;
+    for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    EXPECT_TRUE(answers->emplace_back().ParseFromString(bytes));
+  }
+  grpc::Status status;
+  call->Finish(&status, nullptr);
+  EXPECT_TRUE(cq.Next(&tag, &ok) && ok);
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) {
+  }
+  return status;
+}
+
+TEST_F(LedgerServiceTest, AppendStreamEndsAtABatchThatCannotBeParsed) {
+  v1::AppendRequest request;
+  request.set_scenario("talks");
+  request.set_branch("main");
+  *request.add_events() = MakeEvent("p0", "2003-09-01", {"CHN"});
+  const std::string first = request.SerializeAsString();
+  request.mutable_events(0)->set_id("p2");
+  const std::string third = request.SerializeAsString();
+  std::vector<v1::AppendResponse> answers;
+  // A truncated message between two good ones: the stream must not take it
+  // for its end and answer OK.
+  auto ctx = Ctx();
+  grpc::Status status = RawAppendStream(
+      channel_, ctx.get(), {first, third.substr(0, third.size() - 5), third}, &answers);
+  EXPECT_STATUS(status, grpc::StatusCode::INVALID_ARGUMENT,
+                "batch[1]: cannot be parsed as a demarche.v1.AppendRequest");
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_EQ(answers[0].last_seq(), 1u);
+  EXPECT_EQ(Head(), 1u) << "nothing after the unparsable batch is appended";
+}
+
+TEST_F(LedgerServiceTest, AppendStreamKeepsOrderWithManyBatchesInFlight) {
+  // The client never waits for an answer: batches queue on both sides while
+  // the server parses the next ones and appends the current one.
+  constexpr int kBatches = 200, kPerBatch = 5;
+  auto ctx = Ctx();
+  auto stream = ledger_stub_->AppendStream(ctx.get());
+  std::vector<v1::AppendResponse> answers;
+  std::thread reader([&] {
+    v1::AppendResponse response;
+    while (stream->Read(&response)) answers.push_back(response);
+  });
+  for (int batch = 0; batch < kBatches; ++batch) {
+    v1::AppendRequest request;
+    request.set_scenario("talks");
+    request.set_branch("main");
+    request.set_omit_events(true);
+    for (int i = 0; i < kPerBatch; ++i)
+      *request.add_events() =
+          MakeEvent("f" + std::to_string(batch * kPerBatch + i), "2003-09-01", {"CHN"});
+    ASSERT_TRUE(stream->Write(request));
+  }
+  stream->WritesDone();
+  reader.join();
+  EXPECT_TRUE(stream->Finish().ok());
+  ASSERT_EQ(answers.size(), static_cast<size_t>(kBatches));
+  for (int batch = 0; batch < kBatches; ++batch) {
+    EXPECT_EQ(answers[batch].first_seq(), static_cast<uint64_t>(batch * kPerBatch + 1));
+    EXPECT_EQ(answers[batch].last_seq(), static_cast<uint64_t>((batch + 1) * kPerBatch));
+  }
+  auto events = Read(ReadMain());
+  ASSERT_EQ(events.size(), static_cast<size_t>(kBatches * kPerBatch));
+  for (size_t i = 0; i < events.size(); ++i) EXPECT_EQ(events[i].id(), "f" + std::to_string(i));
+}
+
+TEST_F(LedgerServiceTest, AppendStreamCancelledMidwayLeavesWholeBatchesAndAServerThatServes) {
+  auto ctx = Ctx();
+  auto stream = ledger_stub_->AppendStream(ctx.get());
+  for (int batch = 0; batch < 50; ++batch) {
+    v1::AppendRequest request;
+    request.set_scenario("talks");
+    request.set_branch("main");
+    for (int i = 0; i < 4; ++i)
+      *request.add_events() = MakeEvent("c" + std::to_string(batch * 4 + i), "2003-09-01", {"CHN"});
+    if (!stream->Write(request)) break;
+    if (batch == 0) {
+      v1::AppendResponse response;
+      ASSERT_TRUE(stream->Read(&response));
+    }
+  }
+  ctx->TryCancel();
+  EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  // Whatever the server appended before it saw the cancellation, it appended
+  // whole batches, in order; and it goes on serving.
+  const uint64_t head = Head();
+  EXPECT_GE(head, 4u);
+  EXPECT_EQ(head % 4, 0u);
+  MustAppend("main", {MakeEvent("after", "2003-09-02", {"CHN"})});
+  EXPECT_EQ(Head(), head + 1);
 }
 
 TEST_F(LedgerServiceTest, ReadOrdersAndBounds) {

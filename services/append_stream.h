@@ -1,0 +1,35 @@
+// AppendStream on gRPC's callback API. gRPC's threads parse the next batch
+// while a worker thread appends the current one, so a bulk load keeps both
+// halves of the work busy at once (the sync API serves a stream on one
+// thread, and cannot end a call with a failed batch's status while a read is
+// pending). Batches are still appended one at a time, in order: a failed
+// batch ends the call with its status, earlier batches stay committed and
+// later ones are never appended.
+#pragma once
+
+#include <functional>
+#include <optional>
+
+#include <grpcpp/server_context.h>
+#include <grpcpp/support/byte_buffer.h>
+#include <grpcpp/support/server_callback.h>
+
+#include "absl/status/status.h"
+#include "demarche/v1/ledger_service.pb.h"
+
+namespace demarche::services {
+
+// Appends one batch (the request is the stream's to give: events may be
+// moved out) and fills its response.
+using AppendBatch = std::function<absl::Status(v1::AppendRequest&, v1::AppendResponse*)>;
+
+// Serves one AppendStream call with `append`, or ends it at once with
+// `refused` (an authorisation failure). The reactor deletes itself when
+// gRPC is done with the call. Requests arrive as bytes so that one that
+// cannot be parsed ends the call with INVALID_ARGUMENT naming its batch,
+// rather than looking like the end of the stream.
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* StartAppendStream(
+    grpc::CallbackServerContext* context, AppendBatch append,
+    std::optional<absl::Status> refused = std::nullopt);
+
+}  // namespace demarche::services
