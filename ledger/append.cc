@@ -17,6 +17,7 @@
 //  * some ids present (identical content) and some new: ALREADY_EXISTS naming
 //    the first present id. Batches are all or nothing, so such a batch is not
 //    a retry of one; the client should resend only the new events.
+#include <deque>
 #include <unordered_map>
 
 #include <rocksdb/write_batch.h>
@@ -186,27 +187,22 @@ absl::StatusOr<AppendResult> Stager::Stage(AppendRequest& r, keys::Head* head) {
 
 }  // namespace
 
-absl::StatusOr<AppendResult> RocksLedger::Append(std::string_view scenario, std::string_view branch,
-                                                 std::vector<v1::Event> events,
-                                                 uint64_t expected_head,
-                                                 std::string_view recorded_by) {
-  auto r = Resolve(scenario, branch);
-  if (!r.ok()) return r.status();
+absl::Status RocksLedger::Prepare(const ScenarioState& scenario, std::string_view branch,
+                                  std::vector<v1::Event> events, uint64_t expected_head,
+                                  std::string_view recorded_by, AppendRequest* req) const {
   if (events.empty()) return absl::InvalidArgumentError("events: at least one event required");
   if (events.size() > options_.max_batch_events)
     return absl::ResourceExhaustedError(fmt::format("events: {} events exceed max_batch_events {}",
                                                     events.size(), options_.max_batch_events));
-
-  // Static checks need no lock: they run in the caller's thread.
-  const EventRules rules{scenario, &r->scenario->roster, branch, options_.max_event_bytes};
-  AppendRequest req;
-  req.expected_head = expected_head;
-  req.recorded_by = std::string(recorded_by);
-  req.content = std::move(events);
+  const EventRules rules{scenario.record.name(), &scenario.roster, branch,
+                         options_.max_event_bytes};
+  req->expected_head = expected_head;
+  req->recorded_by = std::string(recorded_by);
+  req->content = std::move(events);
   std::unordered_map<std::string_view, size_t> seen;
-  for (size_t i = 0; i < req.content.size(); ++i) {
+  for (size_t i = 0; i < req->content.size(); ++i) {
     const std::string path = EventPath(i);
-    v1::Event& c = req.content[i];
+    v1::Event& c = req->content[i];
     MakeClientContent(&c);
     if (absl::Status s = CheckEventSize(c, path, rules); !s.ok()) return s;
     if (absl::Status s = ValidateEvent(c, path, rules); !s.ok()) return s;
@@ -215,22 +211,27 @@ absl::StatusOr<AppendResult> RocksLedger::Append(std::string_view scenario, std:
       return absl::InvalidArgumentError(
           fmt::format("{}.id: \"{}\" repeats events[{}].id", path, c.id(), it->second));
   }
+  return absl::OkStatus();
+}
 
-  BranchState& b = *r->branch;
+void RocksLedger::Commit(const ScenarioState& scenario, BranchState& b,
+                         const std::vector<AppendRequest*>& mine) {
+  // Queued together, so one leader takes them all into the same group.
   std::unique_lock lock(b.queue_mu);
-  b.queue.push_back(&req);
+  b.queue.insert(b.queue.end(), mine.begin(), mine.end());
+  AppendRequest& first = *mine.front();
   if (!b.leader_active) {
     b.leader_active = true;
-    req.leader = true;
+    first.leader = true;
   }
-  b.queue_cv.wait(lock, [&] { return req.done || req.leader; });
-  if (req.done) return std::move(req.result);
+  b.queue_cv.wait(lock, [&] { return first.done || first.leader; });
+  if (first.done) return;
 
-  // Leader: commit everything queued so far (our own request included).
+  // Leader: commit everything queued so far (our own requests included).
   std::vector<AppendRequest*> group(b.queue.begin(), b.queue.end());
   b.queue.clear();
   lock.unlock();
-  CommitGroup(*r->scenario, b, group);
+  CommitGroup(scenario, b, group);
   lock.lock();
   for (AppendRequest* g : group) g->done = true;
   if (!b.queue.empty())
@@ -239,7 +240,52 @@ absl::StatusOr<AppendResult> RocksLedger::Append(std::string_view scenario, std:
     b.leader_active = false;
   lock.unlock();
   b.queue_cv.notify_all();
+}
+
+absl::StatusOr<AppendResult> RocksLedger::Append(std::string_view scenario, std::string_view branch,
+                                                 std::vector<v1::Event> events,
+                                                 uint64_t expected_head,
+                                                 std::string_view recorded_by) {
+  auto r = Resolve(scenario, branch);
+  if (!r.ok()) return r.status();
+  // Static checks need no lock: they run in the caller's thread.
+  AppendRequest req;
+  if (absl::Status s =
+          Prepare(*r->scenario, branch, std::move(events), expected_head, recorded_by, &req);
+      !s.ok())
+    return s;
+  Commit(*r->scenario, *r->branch, {&req});
   return std::move(req.result);
+}
+
+std::vector<absl::StatusOr<AppendResult>> RocksLedger::AppendInOrder(
+    std::string_view scenario, std::string_view branch, std::vector<AppendBatch> batches,
+    std::string_view recorded_by) {
+  std::vector<absl::StatusOr<AppendResult>> results;
+  if (batches.empty()) return results;
+  auto r = Resolve(scenario, branch);
+  if (!r.ok()) {
+    results.push_back(r.status());
+    return results;
+  }
+  std::deque<AppendRequest> reqs;  // stable addresses for the queue
+  std::vector<AppendRequest*> mine;
+  absl::Status invalid;
+  for (AppendBatch& batch : batches) {
+    AppendRequest& req = reqs.emplace_back();
+    invalid = Prepare(*r->scenario, branch, std::move(batch.events), batch.expected_head,
+                      recorded_by, &req);
+    if (!invalid.ok()) break;
+    req.after = mine.empty() ? nullptr : mine.back();
+    mine.push_back(&req);
+  }
+  if (!mine.empty()) Commit(*r->scenario, *r->branch, mine);
+  for (AppendRequest* req : mine) {
+    results.push_back(std::move(req->result));
+    if (!results.back().ok()) return results;
+  }
+  if (!invalid.ok()) results.push_back(invalid);
+  return results;
 }
 
 void RocksLedger::CommitGroup(const ScenarioState& scenario, BranchState& branch,
@@ -255,6 +301,11 @@ void RocksLedger::CommitGroup(const ScenarioState& scenario, BranchState& branch
   Stager stager(*store_, scenario, branch, Lineage(branch, head.seq), &batch);
   std::vector<AppendRequest*> written;
   for (AppendRequest* r : group) {
+    if (r->after != nullptr && !r->after->result.ok()) {
+      // Its batches run in order: nothing after one that failed.
+      r->result = absl::AbortedError("an earlier batch of this run failed");
+      continue;
+    }
     r->result = stager.Stage(*r, &head);
     if (!r->result.ok()) continue;
     stager.Remember(*r->result);

@@ -52,6 +52,12 @@ struct AppendResult {
   uint64_t head_seq = 0;  // branch head after the append
 };
 
+// One batch of Ledger::AppendInOrder.
+struct AppendBatch {
+  std::vector<v1::Event> events;
+  uint64_t expected_head = kAnyHead;
+};
+
 struct VerifyResult {
   bool ok = true;
   uint64_t checked = 0;        // events whose hash and link matched
@@ -129,6 +135,18 @@ class Ledger {
   virtual absl::StatusOr<AppendResult> Append(std::string_view scenario, std::string_view branch,
                                               std::vector<v1::Event> events, uint64_t expected_head,
                                               std::string_view recorded_by) = 0;
+
+  // Appends `batches` to one branch in order with the results consecutive
+  // Append calls would give, but in one group commit (one WriteBatch, one
+  // fsync): a stream whose batches queue up while the disk syncs pays one
+  // sync for all of them. Stops at the first batch that fails: the answer
+  // holds one result per batch up to and including that failure, earlier
+  // batches stay appended and later ones are not. An error that is not about
+  // one batch (unknown branch, a failed write) is the answer's only element.
+  virtual std::vector<absl::StatusOr<AppendResult>> AppendInOrder(std::string_view scenario,
+                                                                  std::string_view branch,
+                                                                  std::vector<AppendBatch> batches,
+                                                                  std::string_view recorded_by) = 0;
 
   // ---- Reading ---------------------------------------------------------------
   // The branch's lineage (inherited events, honouring the fork's date cutoff,

@@ -27,6 +27,9 @@ struct AppendRequest {
   absl::StatusOr<AppendResult> result = absl::UnknownError("append not processed");
   bool done = false;    // result is final (guarded by the branch's queue_mu)
   bool leader = false;  // this caller must commit the next group
+  // The previous batch of an AppendInOrder run (same group, earlier in it):
+  // this one is not appended if that one failed.
+  const AppendRequest* after = nullptr;
 };
 
 class RocksLedger final : public Ledger {
@@ -51,6 +54,10 @@ class RocksLedger final : public Ledger {
   absl::StatusOr<AppendResult> Append(std::string_view scenario, std::string_view branch,
                                       std::vector<v1::Event> events, uint64_t expected_head,
                                       std::string_view recorded_by) override;
+  std::vector<absl::StatusOr<AppendResult>> AppendInOrder(std::string_view scenario,
+                                                          std::string_view branch,
+                                                          std::vector<AppendBatch> batches,
+                                                          std::string_view recorded_by) override;
 
   absl::StatusOr<std::unique_ptr<EventIterator>> Read(std::string_view scenario,
                                                       std::string_view branch,
@@ -91,6 +98,15 @@ class RocksLedger final : public Ledger {
   rocksdb::WriteOptions WriteOpts() const;
 
   // append.cc
+  // The checks that need no lock (event rules, sizes, repeated ids), run in
+  // the caller's thread; fills `req`.
+  absl::Status Prepare(const ScenarioState& scenario, std::string_view branch,
+                       std::vector<v1::Event> events, uint64_t expected_head,
+                       std::string_view recorded_by, AppendRequest* req) const;
+  // Queues `mine` (prepared, in order) on the branch and returns once a
+  // group leader, perhaps this caller, has committed them.
+  void Commit(const ScenarioState& scenario, BranchState& branch,
+              const std::vector<AppendRequest*>& mine);
   void CommitGroup(const ScenarioState& scenario, BranchState& branch,
                    const std::vector<AppendRequest*>& group);
 

@@ -22,9 +22,10 @@ namespace {
 
 using Bytes = grpc::ByteBuffer;
 
-// Parsed batches waiting for the worker: with one being appended and one
-// being received, a stream holds at most this many plus two in memory.
-constexpr size_t kMaxParsed = 2;
+// Bytes of parsed batches waiting for the worker before reading pauses: the
+// batches that arrive while one is appended (and its fsync runs) share the
+// next group commit. One batch always fits, however large.
+constexpr size_t kMaxParsedBytes = 1 << 20;
 // Responses the client has not taken yet; the worker waits beyond this, so a
 // client that stops reading stops its appends too.
 constexpr size_t kMaxUnsent = 16;
@@ -42,7 +43,7 @@ absl::StatusOr<v1::AppendRequest> ParseBatch(Bytes* bytes, uint64_t batch) {
 
 class AppendStreamReactor final : public grpc::ServerBidiReactor<Bytes, Bytes> {
  public:
-  AppendStreamReactor(grpc::CallbackServerContext* context, AppendBatch append)
+  AppendStreamReactor(grpc::CallbackServerContext* context, AppendBatches append)
       : context_(context), append_(std::move(append)) {
     read_pending_ = true;
     StartRead(&incoming_);
@@ -58,6 +59,7 @@ class AppendStreamReactor final : public grpc::ServerBidiReactor<Bytes, Bytes> {
 
   void OnReadDone(bool ok) override {
     std::optional<absl::StatusOr<v1::AppendRequest>> batch;
+    const size_t bytes = ok ? incoming_.Length() : 0;
     if (ok) batch = ParseBatch(&incoming_, batches_read_);
     incoming_.Clear();
     bool read_more = false;
@@ -66,7 +68,8 @@ class AppendStreamReactor final : public grpc::ServerBidiReactor<Bytes, Bytes> {
       read_pending_ = false;
       if (!batch.has_value() || !batch->ok()) reads_done_ = true;  // nothing follows a bad batch
       if (batch.has_value() && !stopped_) {
-        parsed_.push_back(*std::move(batch));
+        parsed_.push_back({*std::move(batch), bytes});
+        parsed_bytes_ += bytes;
         ++batches_read_;
       }
       read_more = MayReadLocked();
@@ -114,7 +117,8 @@ class AppendStreamReactor final : public grpc::ServerBidiReactor<Bytes, Bytes> {
 
  private:
   bool MayReadLocked() const {
-    return !read_pending_ && !reads_done_ && !stopped_ && parsed_.size() < kMaxParsed;
+    return !read_pending_ && !reads_done_ && !stopped_ &&
+           (parsed_.empty() || parsed_bytes_ < kMaxParsedBytes);
   }
 
   // The response to write next, if one waits and none is being written
@@ -135,12 +139,14 @@ class AppendStreamReactor final : public grpc::ServerBidiReactor<Bytes, Bytes> {
     return std::move(final_);
   }
 
-  // Appends batch after batch until the client half-closes, a batch fails or
-  // the call is cancelled; then hands the final status over.
+  // Appends what has been parsed, run after run, until the client
+  // half-closes, a batch fails or the call is cancelled; then hands the final
+  // status over.
   void Work() {
     absl::Status status;
-    for (uint64_t batch = 0;; ++batch) {
-      absl::StatusOr<v1::AppendRequest> request;
+    for (uint64_t batch = 0; status.ok();) {
+      std::vector<v1::AppendRequest> run;
+      absl::Status unparsable;
       bool read_more = false;
       {
         std::unique_lock lock(mu_);
@@ -152,34 +158,34 @@ class AppendStreamReactor final : public grpc::ServerBidiReactor<Bytes, Bytes> {
           break;
         }
         if (parsed_.empty()) break;  // the client half-closed: done
-        request = std::move(parsed_.front());
-        parsed_.pop_front();
+        while (!parsed_.empty() && unparsable.ok()) {
+          Parsed& front = parsed_.front();
+          if (front.request.ok()) {
+            run.push_back(*std::move(front.request));
+          } else {
+            unparsable = front.request.status();
+          }
+          parsed_bytes_ -= front.bytes;
+          parsed_.pop_front();
+        }
         read_more = MayReadLocked();
         read_pending_ = read_pending_ || read_more;
       }
       if (read_more) StartRead(&incoming_);
-      if (!request.ok()) {
-        status = request.status();
-        break;
+      std::vector<absl::StatusOr<v1::AppendResponse>> answers;
+      if (!run.empty()) answers = AppendRun(run);
+      for (auto& answer : answers) {
+        if (!answer.ok()) {
+          status = Prefixed(answer.status(), BatchPath(batch));
+          break;
+        }
+        status = Send(*answer, batch);
+        if (!status.ok()) break;
+        ++batch;
       }
-      v1::AppendResponse response;
-      status = Prefixed(AppendOne(*request, &response), BatchPath(batch));
-      if (!status.ok()) break;
-      Bytes bytes;
-      bool own_buffer = false;
-      if (grpc::Status s = grpc::SerializationTraits<v1::AppendResponse>::Serialize(
-              response, &bytes, &own_buffer);
-          !s.ok()) {
-        status = absl::InternalError(BatchPath(batch) + ": cannot encode the response");
-        break;
-      }
-      Bytes* next = nullptr;
-      {
-        std::lock_guard lock(mu_);
-        unsent_.push_back(std::move(bytes));
-        next = NextWriteLocked();
-      }
-      if (next != nullptr) StartWrite(next);
+      if (status.ok() && answers.size() < run.size())
+        status = absl::InternalError(BatchPath(batch) + ": the append gave no answer");
+      if (status.ok()) status = unparsable;
     }
     if (!status.ok()) LogRpcFailure(context_, "AppendStream", status);
     std::optional<grpc::Status> finish;
@@ -192,25 +198,49 @@ class AppendStreamReactor final : public grpc::ServerBidiReactor<Bytes, Bytes> {
     if (finish.has_value()) Finish(*std::move(finish));
   }
 
-  absl::Status AppendOne(v1::AppendRequest& request, v1::AppendResponse* response) {
-    try {
-      return append_(request, response);
-    } catch (const std::exception& e) {
-      return absl::InternalError(std::string("unexpected error: ") + e.what());
-    } catch (...) {
-      return absl::InternalError("unexpected error");
+  // Queues a batch's answer for the client.
+  absl::Status Send(const v1::AppendResponse& response, uint64_t batch) {
+    Bytes bytes;
+    bool own_buffer = false;
+    if (!grpc::SerializationTraits<v1::AppendResponse>::Serialize(response, &bytes, &own_buffer)
+             .ok())
+      return absl::InternalError(BatchPath(batch) + ": cannot encode the response");
+    Bytes* next = nullptr;
+    {
+      std::lock_guard lock(mu_);
+      unsent_.push_back(std::move(bytes));
+      next = NextWriteLocked();
     }
+    if (next != nullptr) StartWrite(next);
+    return absl::OkStatus();
+  }
+
+  std::vector<absl::StatusOr<v1::AppendResponse>> AppendRun(std::vector<v1::AppendRequest>& run) {
+    std::vector<absl::StatusOr<v1::AppendResponse>> answers;
+    try {
+      return append_(run);
+    } catch (const std::exception& e) {
+      answers.push_back(absl::InternalError(std::string("unexpected error: ") + e.what()));
+    } catch (...) {
+      answers.push_back(absl::InternalError("unexpected error"));
+    }
+    return answers;
   }
 
   grpc::CallbackServerContext* const context_;
-  const AppendBatch append_;
+  const AppendBatches append_;
   Bytes incoming_;  // the read in flight (gRPC allows one at a time)
   std::thread worker_;
 
   std::mutex mu_;
   std::condition_variable cv_;
   // Everything below is guarded by mu_.
-  std::deque<absl::StatusOr<v1::AppendRequest>> parsed_;  // a bad batch ends the queue
+  struct Parsed {
+    absl::StatusOr<v1::AppendRequest> request;
+    size_t bytes = 0;  // on the wire
+  };
+  std::deque<Parsed> parsed_;  // a bad batch ends the queue
+  size_t parsed_bytes_ = 0;
   uint64_t batches_read_ = 0;
   bool read_pending_ = false;
   bool reads_done_ = false;   // half-closed by the client, or a bad batch was read
@@ -225,7 +255,8 @@ class AppendStreamReactor final : public grpc::ServerBidiReactor<Bytes, Bytes> {
 }  // namespace
 
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* StartAppendStream(
-    grpc::CallbackServerContext* context, AppendBatch append, std::optional<absl::Status> refused) {
+    grpc::CallbackServerContext* context, AppendBatches append,
+    std::optional<absl::Status> refused) {
   if (refused.has_value()) return new AppendStreamReactor(context, *refused);
   return new AppendStreamReactor(context, std::move(append));
 }

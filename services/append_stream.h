@@ -2,26 +2,31 @@
 // while a worker thread appends the current one, so a bulk load keeps both
 // halves of the work busy at once (the sync API serves a stream on one
 // thread, and cannot end a call with a failed batch's status while a read is
-// pending). Batches are still appended one at a time, in order: a failed
-// batch ends the call with its status, earlier batches stay committed and
-// later ones are never appended.
+// pending). Batches are appended in order: a failed batch ends the call with
+// its status, earlier batches stay committed and later ones are never
+// appended.
 #pragma once
 
 #include <functional>
 #include <optional>
+#include <vector>
 
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/byte_buffer.h>
 #include <grpcpp/support/server_callback.h>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "demarche/v1/ledger_service.pb.h"
 
 namespace demarche::services {
 
-// Appends one batch (the request is the stream's to give: events may be
-// moved out) and fills its response.
-using AppendBatch = std::function<absl::Status(v1::AppendRequest&, v1::AppendResponse*)>;
+// Appends batches in order and answers each, up to and including the first
+// that fails (the requests are the stream's to give: events may be moved
+// out). A stream hands over every batch that queued up while the previous
+// ones were appended, so they can share one group commit.
+using AppendBatches =
+    std::function<std::vector<absl::StatusOr<v1::AppendResponse>>(std::vector<v1::AppendRequest>&)>;
 
 // Serves one AppendStream call with `append`, or ends it at once with
 // `refused` (an authorisation failure). The reactor deletes itself when
@@ -29,7 +34,7 @@ using AppendBatch = std::function<absl::Status(v1::AppendRequest&, v1::AppendRes
 // cannot be parsed ends the call with INVALID_ARGUMENT naming its batch,
 // rather than looking like the end of the stream.
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* StartAppendStream(
-    grpc::CallbackServerContext* context, AppendBatch append,
+    grpc::CallbackServerContext* context, AppendBatches append,
     std::optional<absl::Status> refused = std::nullopt);
 
 }  // namespace demarche::services

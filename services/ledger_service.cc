@@ -100,9 +100,8 @@ absl::StatusOr<std::unique_ptr<ledger::EventIterator>> OpenRead(ledger::Ledger& 
 
 // ---- Append ------------------------------------------------------------------
 
-absl::Status LedgerServiceImpl::DoAppend(const Principal& caller, const v1::AppendRequest& request,
-                                         std::vector<v1::Event> events,
-                                         v1::AppendResponse* response) {
+absl::StatusOr<uint64_t> LedgerServiceImpl::CheckAppend(const Principal& caller,
+                                                        const v1::AppendRequest& request) {
   DEMARCHE_RETURN_IF_ERROR(ValidateName(request.scenario(), "scenario"));
   // No default here: writing to the trunk must be said explicitly.
   DEMARCHE_RETURN_IF_ERROR(ValidateName(request.branch(), "branch"));
@@ -112,20 +111,21 @@ absl::Status LedgerServiceImpl::DoAppend(const Principal& caller, const v1::Appe
                               backend_->ledger->GetBranch(request.scenario(), request.branch()));
     DEMARCHE_RETURN_IF_ERROR(MayAppend(caller, branch.name(), branch.owner()));
   }
-  if (events.empty()) {
+  if (request.events_size() == 0) {
     return absl::InvalidArgumentError("events: at least one event is required");
   }
-  uint64_t expected_head = ledger::kAnyHead;
-  if (request.has_expected_head()) {
-    if (request.expected_head() == ledger::kAnyHead) {
-      return absl::InvalidArgumentError("expected_head: out of range");
-    }
-    expected_head = request.expected_head();
+  if (!request.has_expected_head()) return ledger::kAnyHead;
+  if (request.expected_head() == ledger::kAnyHead) {
+    return absl::InvalidArgumentError("expected_head: out of range");
   }
-  DEMARCHE_ASSIGN_OR_RETURN(
-      ledger::AppendResult result,
-      backend_->ledger->Append(request.scenario(), request.branch(), std::move(events),
-                               expected_head, caller.name));
+  return request.expected_head();
+}
+
+absl::Status LedgerServiceImpl::Answer(const v1::AppendRequest& request,
+                                       absl::StatusOr<ledger::AppendResult> appended,
+                                       v1::AppendResponse* response) {
+  if (!appended.ok()) return appended.status();
+  ledger::AppendResult& result = *appended;
   if (result.events.empty()) return absl::InternalError("append stored no events");
   response->set_first_seq(result.events.front().seq());
   response->set_last_seq(result.events.back().seq());
@@ -145,13 +145,70 @@ absl::Status LedgerServiceImpl::DoAppend(const Principal& caller, const v1::Appe
   return absl::OkStatus();
 }
 
+namespace {
+
+// Takes the request's events over, without a copy.
+std::vector<v1::Event> TakeEvents(v1::AppendRequest& request) {
+  std::vector<v1::Event> events;
+  events.reserve(static_cast<size_t>(request.events_size()));
+  for (v1::Event& e : *request.mutable_events()) events.push_back(std::move(e));
+  return events;
+}
+
+}  // namespace
+
+std::vector<absl::StatusOr<v1::AppendResponse>> LedgerServiceImpl::AppendRun(
+    const Principal& caller, std::vector<v1::AppendRequest>& requests) {
+  std::vector<absl::StatusOr<v1::AppendResponse>> answers;
+  for (size_t first = 0; first < requests.size();) {
+    // Consecutive requests for one branch go down as one run.
+    const v1::AppendRequest& head = requests[first];
+    std::vector<ledger::AppendBatch> run;
+    absl::Status refused;
+    size_t end = first;
+    for (; end < requests.size() && requests[end].scenario() == head.scenario() &&
+           requests[end].branch() == head.branch();
+         ++end) {
+      absl::StatusOr<uint64_t> expected_head = CheckAppend(caller, requests[end]);
+      if (!expected_head.ok()) {
+        refused = expected_head.status();
+        break;
+      }
+      run.push_back({TakeEvents(requests[end]), *expected_head});
+    }
+    auto results = run.empty() ? std::vector<absl::StatusOr<ledger::AppendResult>>()
+                               : backend_->ledger->AppendInOrder(head.scenario(), head.branch(),
+                                                                 std::move(run), caller.name);
+    for (size_t i = 0; i < results.size(); ++i) {
+      v1::AppendResponse response;
+      absl::Status s = Answer(requests[first + i], std::move(results[i]), &response);
+      if (!s.ok()) {
+        answers.push_back(s);
+        return answers;
+      }
+      answers.push_back(std::move(response));
+    }
+    if (!refused.ok()) {
+      answers.push_back(refused);
+      return answers;
+    }
+    first = end;
+  }
+  return answers;
+}
+
 grpc::Status LedgerServiceImpl::Append(grpc::ServerContext* context,
                                        const v1::AppendRequest* request,
                                        v1::AppendResponse* response) {
   return Serve(*backend_->auth, Role::kAnalyst, "append", context, "Append",
-               [&](const Principal& caller) {
-                 return DoAppend(caller, *request,
-                                 {request->events().begin(), request->events().end()}, response);
+               [&](const Principal& caller) -> absl::Status {
+                 DEMARCHE_ASSIGN_OR_RETURN(uint64_t expected_head, CheckAppend(caller, *request));
+                 return Answer(
+                     *request,
+                     backend_->ledger->Append(request->scenario(), request->branch(),
+                                              {request->events().begin(), request->events().end()},
+                                              expected_head, caller.name),
+                     response);
                });
 }
 
@@ -159,15 +216,12 @@ grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* LedgerServiceImpl::
     grpc::CallbackServerContext* context) {
   absl::StatusOr<Principal> caller = backend_->auth->Authorize(context, Role::kAnalyst, "append");
   if (!caller.ok()) return StartAppendStream(context, nullptr, caller.status());
-  return StartAppendStream(context, [this, caller = *std::move(caller)](
-                                        v1::AppendRequest& request, v1::AppendResponse* response) {
-    // Earlier batches stay committed; the failing one writes nothing.
-    // The request is ours: hand its events over without a copy.
-    std::vector<v1::Event> events;
-    events.reserve(static_cast<size_t>(request.events_size()));
-    for (v1::Event& e : *request.mutable_events()) events.push_back(std::move(e));
-    return DoAppend(caller, request, std::move(events), response);
-  });
+  // Batches that queued up while the previous ones were appended share one
+  // group commit; each is still answered, or fails, on its own.
+  return StartAppendStream(
+      context, [this, caller = *std::move(caller)](std::vector<v1::AppendRequest>& requests) {
+        return AppendRun(caller, requests);
+      });
 }
 
 // ---- Read ----------------------------------------------------------------------

@@ -47,9 +47,17 @@ class LedgerServiceImpl final
                         v1::Event* response) override;
 
  private:
-  // `request` for everything but its events, which come moved in `events`.
-  absl::Status DoAppend(const Principal& caller, const v1::AppendRequest& request,
-                        std::vector<v1::Event> events, v1::AppendResponse* response);
+  // The checks an append request passes before the ledger sees it; its
+  // expected head (kAnyHead when unset).
+  absl::StatusOr<uint64_t> CheckAppend(const Principal& caller, const v1::AppendRequest& request);
+  // The response to `request` from what the ledger answered.
+  absl::Status Answer(const v1::AppendRequest& request,
+                      absl::StatusOr<ledger::AppendResult> appended, v1::AppendResponse* response);
+  // Appends stream batches in order, consecutive ones for one branch in one
+  // group commit; one answer per request up to and including the first
+  // failure. Events are moved out of the requests.
+  std::vector<absl::StatusOr<v1::AppendResponse>> AppendRun(
+      const Principal& caller, std::vector<v1::AppendRequest>& requests);
   absl::Status DoRead(grpc::ServerContext* context, const v1::ReadRequest& request,
                       grpc::ServerWriter<v1::Event>* writer);
   absl::Status DoSubscribe(grpc::ServerContext* context, const v1::SubscribeRequest& request,

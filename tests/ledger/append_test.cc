@@ -174,6 +174,58 @@ TEST_F(LedgerTest, UnknownScenarioOrBranchIsNotFound) {
 
 // 8 threads x 200 attempts, each appending at the head it last saw: exactly
 // one winner per head, and the chain afterwards is gapless and verifies.
+std::vector<AppendBatch> InOrder(std::vector<std::vector<v1::Event>> batches) {
+  std::vector<AppendBatch> run;
+  for (auto& events : batches) run.push_back({std::move(events), kAnyHead});
+  return run;
+}
+
+TEST_F(LedgerTest, AppendInOrderGivesWhatConsecutiveAppendsGive) {
+  AppendOk("main", Statements("pre", 1));
+  auto run = InOrder({Statements("a", 2), Statements("b", 3), Statements("a", 2)});
+  run[1].expected_head = 3;  // the head batch 0 leaves, not yet committed
+  auto results = ledger_->AppendInOrder("s", "main", std::move(run), "tester");
+  ASSERT_EQ(results.size(), 3u);
+  for (const auto& r : results) ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(ltest::Seqs(results[0]->events), (std::vector<uint64_t>{2, 3}));
+  EXPECT_EQ(results[0]->head_seq, 3u);
+  EXPECT_EQ(ltest::Seqs(results[1]->events), (std::vector<uint64_t>{4, 5, 6}));
+  EXPECT_EQ(results[1]->events[0].prev_hash(), results[0]->events[1].hash());
+  // Batch 2 repeats batch 0 of the same run: an idempotent retry.
+  EXPECT_TRUE(results[2]->replayed);
+  EXPECT_EQ(ltest::Seqs(results[2]->events), (std::vector<uint64_t>{2, 3}));
+  EXPECT_EQ(results[2]->head_seq, 6u);
+  EXPECT_EQ(Head("main"), 6u);
+  EXPECT_TRUE(ledger_->Verify("s", "main")->ok);
+}
+
+TEST_F(LedgerTest, AppendInOrderStopsAtTheFirstFailedBatch) {
+  auto run = InOrder({Statements("a", 2), Statements("b", 1), Statements("c", 1)});
+  run[1].expected_head = 7;  // wrong: the head will be 2
+  auto results = ledger_->AppendInOrder("s", "main", std::move(run), "tester");
+  ASSERT_EQ(results.size(), 2u);
+  ASSERT_TRUE(results[0].ok()) << results[0].status();
+  EXPECT_EQ(results[1].status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(results[1].status().message(), "expected_head 7 but branch \"main\" head is 2");
+  EXPECT_EQ(Head("main"), 2u);
+  EXPECT_EQ(ledger_->FindEvent("s", "main", "c0").status().code(), absl::StatusCode::kNotFound);
+
+  // An event that fails the static checks ends the run the same way.
+  run = InOrder({Statements("d", 1), Statements("e", 2), Statements("f", 1)});
+  run[1].events[1].clear_actor();
+  results = ledger_->AppendInOrder("s", "main", std::move(run), "tester");
+  ASSERT_EQ(results.size(), 2u);
+  ASSERT_TRUE(results[0].ok()) << results[0].status();
+  EXPECT_EQ(results[1].status().message(), "events[1].actor: at least one party required");
+  EXPECT_EQ(Head("main"), 3u);
+  EXPECT_TRUE(ledger_->Verify("s", "main")->ok);
+
+  results = ledger_->AppendInOrder("s", "nowhere", InOrder({Statements("g", 1)}), "tester");
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(ledger_->AppendInOrder("s", "main", {}, "tester").empty());
+}
+
 TEST_F(LedgerTest, ExpectedHeadRaceHasExactlyOneWinnerPerHead) {
   constexpr int kThreads = 8, kAttempts = 200;
   std::mutex mu;
