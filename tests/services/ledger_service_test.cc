@@ -1,5 +1,6 @@
 // LedgerService (Append, AppendStream, Read, GetEvent) through a real server.
 // Subscribe has its own file.
+#include <map>
 #include <thread>
 
 #include <grpcpp/generic/generic_stub.h>
@@ -235,38 +236,80 @@ TEST_F(LedgerServiceTest, AppendStreamEndsAtABatchThatCannotBeParsed) {
   EXPECT_EQ(Head(), 1u) << "nothing after the unparsable batch is appended";
 }
 
-TEST_F(LedgerServiceTest, AppendStreamKeepsOrderWithManyBatchesInFlight) {
-  // The client never waits for an answer: batches queue on both sides while
-  // the server parses the next ones and appends the current one.
-  constexpr int kBatches = 200, kPerBatch = 5;
-  auto ctx = Ctx();
-  auto stream = ledger_stub_->AppendStream(ctx.get());
-  std::vector<v1::AppendResponse> answers;
+// Writes `requests` on one AppendStream without waiting for answers (a
+// reader thread takes them) and returns the answers and the status.
+grpc::Status StreamWithoutWaiting(v1::LedgerService::Stub* stub,
+                                  const std::vector<v1::AppendRequest>& requests,
+                                  std::vector<v1::AppendResponse>* answers) {
+  auto ctx = ServiceTest::Ctx();
+  auto stream = stub->AppendStream(ctx.get());
   std::thread reader([&] {
     v1::AppendResponse response;
-    while (stream->Read(&response)) answers.push_back(response);
+    while (stream->Read(&response)) answers->push_back(response);
   });
-  for (int batch = 0; batch < kBatches; ++batch) {
-    v1::AppendRequest request;
-    request.set_scenario("talks");
-    request.set_branch("main");
-    request.set_omit_events(true);
-    for (int i = 0; i < kPerBatch; ++i)
-      *request.add_events() =
-          MakeEvent("f" + std::to_string(batch * kPerBatch + i), "2003-09-01", {"CHN"});
-    ASSERT_TRUE(stream->Write(request));
-  }
+  for (const v1::AppendRequest& request : requests)
+    if (!stream->Write(request)) break;
   stream->WritesDone();
   reader.join();
-  EXPECT_TRUE(stream->Finish().ok());
-  ASSERT_EQ(answers.size(), static_cast<size_t>(kBatches));
+  return stream->Finish();
+}
+
+v1::AppendRequest StreamBatch(const std::string& branch, const std::string& id_prefix, int first,
+                              int n) {
+  v1::AppendRequest request;
+  request.set_scenario("talks");
+  request.set_branch(branch);
+  request.set_omit_events(true);
+  for (int i = first; i < first + n; ++i)
+    *request.add_events() = MakeEvent(id_prefix + std::to_string(i), "2003-09-01", {"CHN"});
+  return request;
+}
+
+TEST_F(LedgerServiceTest, AppendStreamKeepsOrderAcrossBranchesWithManyBatchesInFlight) {
+  // The client never waits: batches queue up on both sides and consecutive
+  // ones for one branch share a group commit on the server.
+  MustCreateBranch("alt", "main", 0);
+  constexpr int kBatches = 240, kPerBatch = 5;
+  std::vector<v1::AppendRequest> requests;
+  std::map<std::string, int> count;
   for (int batch = 0; batch < kBatches; ++batch) {
-    EXPECT_EQ(answers[batch].first_seq(), static_cast<uint64_t>(batch * kPerBatch + 1));
-    EXPECT_EQ(answers[batch].last_seq(), static_cast<uint64_t>((batch + 1) * kPerBatch));
+    const std::string branch = (batch / 3) % 2 == 0 ? "main" : "alt";  // runs of three
+    requests.push_back(StreamBatch(branch, branch + "-", count[branch], kPerBatch));
+    count[branch] += kPerBatch;
   }
-  auto events = Read(ReadMain());
-  ASSERT_EQ(events.size(), static_cast<size_t>(kBatches * kPerBatch));
-  for (size_t i = 0; i < events.size(); ++i) EXPECT_EQ(events[i].id(), "f" + std::to_string(i));
+  std::vector<v1::AppendResponse> answers;
+  ASSERT_TRUE(StreamWithoutWaiting(ledger_stub_.get(), requests, &answers).ok());
+  ASSERT_EQ(answers.size(), static_cast<size_t>(kBatches));
+  std::map<std::string, uint64_t> head;
+  for (int batch = 0; batch < kBatches; ++batch) {
+    uint64_t& h = head[requests[batch].branch()];
+    EXPECT_EQ(answers[batch].first_seq(), h + 1) << "batch " << batch;
+    h += kPerBatch;
+    EXPECT_EQ(answers[batch].last_seq(), h);
+    EXPECT_EQ(answers[batch].head_seq(), h);
+  }
+  for (const std::string branch : {"main", "alt"}) {
+    v1::ReadRequest r = ReadMain();
+    r.set_branch(branch);
+    auto events = Read(r);
+    ASSERT_EQ(events.size(), static_cast<size_t>(kBatches / 2 * kPerBatch));
+    for (size_t i = 0; i < events.size(); ++i)
+      EXPECT_EQ(events[i].id(), branch + "-" + std::to_string(i));
+  }
+}
+
+TEST_F(LedgerServiceTest, AppendStreamRefusesABatchMidRunAndKeepsTheOnesBefore) {
+  std::vector<v1::AppendRequest> requests;
+  for (int batch = 0; batch < 10; ++batch)
+    requests.push_back(StreamBatch("main", "r", batch * 2, 2));
+  requests.push_back(StreamBatch("main", "r", 0, 0));  // no events
+  for (int batch = 11; batch < 15; ++batch)
+    requests.push_back(StreamBatch("main", "r", batch * 2, 2));
+  std::vector<v1::AppendResponse> answers;
+  EXPECT_STATUS(StreamWithoutWaiting(ledger_stub_.get(), requests, &answers),
+                grpc::StatusCode::INVALID_ARGUMENT, "batch[10]: events: at least one event");
+  EXPECT_EQ(answers.size(), 10u);
+  EXPECT_EQ(Head(), 20u);
 }
 
 TEST_F(LedgerServiceTest, AppendStreamCancelledMidwayLeavesWholeBatchesAndAServerThatServes) {
