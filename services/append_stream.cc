@@ -2,7 +2,6 @@
 
 #include <condition_variable>
 #include <deque>
-#include <exception>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -72,8 +71,7 @@ class AppendStreamReactor final : public grpc::ServerBidiReactor<Bytes, Bytes> {
         parsed_bytes_ += bytes;
         ++batches_read_;
       }
-      read_more = MayReadLocked();
-      read_pending_ = read_more;
+      read_more = ClaimReadLocked();
     }
     cv_.notify_all();
     if (read_more) StartRead(&incoming_);
@@ -116,9 +114,14 @@ class AppendStreamReactor final : public grpc::ServerBidiReactor<Bytes, Bytes> {
   }
 
  private:
-  bool MayReadLocked() const {
-    return !read_pending_ && !reads_done_ && !stopped_ &&
-           (parsed_.empty() || parsed_bytes_ < kMaxParsedBytes);
+  // Whether to start the next read (gRPC allows one at a time); if so, it
+  // counts as pending from here on.
+  bool ClaimReadLocked() {
+    if (read_pending_ || reads_done_ || stopped_ ||
+        (!parsed_.empty() && parsed_bytes_ >= kMaxParsedBytes))
+      return false;
+    read_pending_ = true;
+    return true;
   }
 
   // The response to write next, if one waits and none is being written
@@ -168,8 +171,7 @@ class AppendStreamReactor final : public grpc::ServerBidiReactor<Bytes, Bytes> {
           parsed_bytes_ -= front.bytes;
           parsed_.pop_front();
         }
-        read_more = MayReadLocked();
-        read_pending_ = read_pending_ || read_more;
+        read_more = ClaimReadLocked();
       }
       if (read_more) StartRead(&incoming_);
       std::vector<absl::StatusOr<v1::AppendResponse>> answers;
@@ -216,15 +218,11 @@ class AppendStreamReactor final : public grpc::ServerBidiReactor<Bytes, Bytes> {
   }
 
   std::vector<absl::StatusOr<v1::AppendResponse>> AppendRun(std::vector<v1::AppendRequest>& run) {
-    std::vector<absl::StatusOr<v1::AppendResponse>> answers;
     try {
       return append_(run);
-    } catch (const std::exception& e) {
-      answers.push_back(absl::InternalError(std::string("unexpected error: ") + e.what()));
     } catch (...) {
-      answers.push_back(absl::InternalError("unexpected error"));
+      return {CurrentExceptionStatus()};
     }
-    return answers;
   }
 
   grpc::CallbackServerContext* const context_;

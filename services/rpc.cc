@@ -1,6 +1,8 @@
 #include "services/rpc.h"
 
 #include <chrono>
+#include <exception>
+#include <string>
 
 #include "absl/status/status.h"
 #include "services/log.h"
@@ -36,6 +38,16 @@ absl::Status CancelledStatus(const grpc::ServerContextBase* context) {
     return absl::DeadlineExceededError("deadline exceeded before the call completed");
   }
   return absl::CancelledError("call cancelled by the client");
+}
+
+absl::Status CurrentExceptionStatus() {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    return absl::InternalError(std::string("unexpected error: ") + e.what());
+  } catch (...) {
+    return absl::InternalError("unexpected error");
+  }
 }
 
 }  // namespace demarche::services

@@ -4,7 +4,6 @@
 // and every failure is logged as one structured line.
 #pragma once
 
-#include <exception>
 #include <string_view>
 #include <type_traits>
 
@@ -24,6 +23,9 @@ void LogRpcFailure(const grpc::ServerContextBase* context, std::string_view meth
 // passed (the client already has its own status; this one is for the log).
 absl::Status CancelledStatus(const grpc::ServerContextBase* context);
 
+// INTERNAL for the exception being handled; call only inside a catch block.
+absl::Status CurrentExceptionStatus();
+
 // Runs `body` if the caller has at least `role`; `action` says what the call
 // does, for the PERMISSION_DENIED message. `body` may take the caller's
 // Principal (writes record it) or nothing.
@@ -40,10 +42,8 @@ grpc::Status Serve(const Authenticator& auth, Role role, std::string_view action
     } else {
       status = body();
     }
-  } catch (const std::exception& e) {
-    status = absl::InternalError(std::string("unexpected error: ") + e.what());
   } catch (...) {
-    status = absl::InternalError("unexpected error");
+    status = CurrentExceptionStatus();
   }
   if (!status.ok()) LogRpcFailure(context, method, status);
   return ToGrpcStatus(status);

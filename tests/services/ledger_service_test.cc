@@ -176,6 +176,18 @@ TEST_F(LedgerServiceTest, AppendStreamStopsAtTheFirstFailedBatch) {
   EXPECT_EQ(Head(), 1u);
 }
 
+// One stream batch for `branch`: n statements id_prefix<first>... .
+v1::AppendRequest StreamBatch(const std::string& branch, const std::string& id_prefix, int first,
+                              int n) {
+  v1::AppendRequest request;
+  request.set_scenario("talks");
+  request.set_branch(branch);
+  request.set_omit_events(true);
+  for (int i = first; i < first + n; ++i)
+    *request.add_events() = MakeEvent(id_prefix + std::to_string(i), "2003-09-01", {"CHN"});
+  return request;
+}
+
 // Writes every message of `bodies` (raw bytes) on one AppendStream without
 // waiting for answers, half-closes, and collects the answers and the status.
 grpc::Status RawAppendStream(const std::shared_ptr<grpc::Channel>& channel,
@@ -216,13 +228,8 @@ grpc::Status RawAppendStream(const std::shared_ptr<grpc::Channel>& channel,
 }
 
 TEST_F(LedgerServiceTest, AppendStreamEndsAtABatchThatCannotBeParsed) {
-  v1::AppendRequest request;
-  request.set_scenario("talks");
-  request.set_branch("main");
-  *request.add_events() = MakeEvent("p0", "2003-09-01", {"CHN"});
-  const std::string first = request.SerializeAsString();
-  request.mutable_events(0)->set_id("p2");
-  const std::string third = request.SerializeAsString();
+  const std::string first = StreamBatch("main", "p", 0, 1).SerializeAsString();
+  const std::string third = StreamBatch("main", "p", 2, 1).SerializeAsString();
   std::vector<v1::AppendResponse> answers;
   // A truncated message between two good ones: the stream must not take it
   // for its end and answer OK.
@@ -252,17 +259,6 @@ grpc::Status StreamWithoutWaiting(v1::LedgerService::Stub* stub,
   stream->WritesDone();
   reader.join();
   return stream->Finish();
-}
-
-v1::AppendRequest StreamBatch(const std::string& branch, const std::string& id_prefix, int first,
-                              int n) {
-  v1::AppendRequest request;
-  request.set_scenario("talks");
-  request.set_branch(branch);
-  request.set_omit_events(true);
-  for (int i = first; i < first + n; ++i)
-    *request.add_events() = MakeEvent(id_prefix + std::to_string(i), "2003-09-01", {"CHN"});
-  return request;
 }
 
 TEST_F(LedgerServiceTest, AppendStreamKeepsOrderAcrossBranchesWithManyBatchesInFlight) {
@@ -316,12 +312,7 @@ TEST_F(LedgerServiceTest, AppendStreamCancelledMidwayLeavesWholeBatchesAndAServe
   auto ctx = Ctx();
   auto stream = ledger_stub_->AppendStream(ctx.get());
   for (int batch = 0; batch < 50; ++batch) {
-    v1::AppendRequest request;
-    request.set_scenario("talks");
-    request.set_branch("main");
-    for (int i = 0; i < 4; ++i)
-      *request.add_events() = MakeEvent("c" + std::to_string(batch * 4 + i), "2003-09-01", {"CHN"});
-    if (!stream->Write(request)) break;
+    if (!stream->Write(StreamBatch("main", "c", batch * 4, 4))) break;
     if (batch == 0) {
       v1::AppendResponse response;
       ASSERT_TRUE(stream->Read(&response));
