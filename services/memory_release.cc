@@ -1,6 +1,10 @@
 #include "services/memory_release.h"
 
+#if defined(DEMARCHE_JEMALLOC)
+#include <jemalloc/jemalloc.h>
+#else
 #include <malloc.h>
+#endif
 
 namespace demarche::services {
 
@@ -16,7 +20,18 @@ MemoryReleaser::~MemoryReleaser() {
   thread_.join();
 }
 
+#if defined(DEMARCHE_JEMALLOC)
+#define DEMARCHE_STR2(x) #x
+#define DEMARCHE_STR(x) DEMARCHE_STR2(x)
+// jemalloc would hand unused pages back only as it decays them, and only
+// while something allocates: an idle server would keep its peak.
+bool MemoryReleaser::ReleaseNow() {
+  return mallctl("arena." DEMARCHE_STR(MALLCTL_ARENAS_ALL) ".purge", nullptr, nullptr, nullptr,
+                 0) == 0;
+}
+#else
 bool MemoryReleaser::ReleaseNow() { return malloc_trim(0) != 0; }
+#endif
 
 void MemoryReleaser::Loop() {
   std::unique_lock lock(mu_);

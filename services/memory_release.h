@@ -1,6 +1,7 @@
 // Hands freed heap memory back to the system at a fixed interval, from a
-// thread of its own (glibc's malloc_trim). Without it the server keeps the
-// pages of every large answer it has built, and stays at its peak size.
+// thread of its own (jemalloc's purge of every arena, or glibc's malloc_trim
+// in a build without jemalloc). Without it the server keeps the pages of
+// every large answer it has built, and stays at its peak size.
 #pragma once
 
 #include <chrono>
@@ -19,7 +20,8 @@ class MemoryReleaser {
   MemoryReleaser(const MemoryReleaser&) = delete;
   MemoryReleaser& operator=(const MemoryReleaser&) = delete;
 
-  // Releases now, in the caller's thread; true if memory was given back.
+  // Releases now, in the caller's thread. glibc: true if memory was given
+  // back; jemalloc: true if the purge ran.
   static bool ReleaseNow();
 
  private:

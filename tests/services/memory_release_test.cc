@@ -1,6 +1,7 @@
 // MemoryReleaser hands freed heap pages back to the system: memory freed in
 // the middle of the heap (below a live allocation) stays resident under
-// glibc until malloc_trim releases it.
+// glibc until malloc_trim releases it, and under jemalloc until its decay
+// (or the releaser's purge) gets to it.
 #include <gtest/gtest.h>
 
 #include <chrono>
