@@ -454,7 +454,9 @@ def main():
       "Release build (-O3).")
     p(f"- RocksDB {pkg('librocksdb-dev')}, gRPC {pkg('libgrpc++-dev')}, protobuf "
       f"{pkg('libprotobuf-dev')}, OpenSSL {pkg('libssl-dev')}, Google Benchmark "
-      f"{pkg('libbenchmark-dev')} (Debian packages).")
+      f"{pkg('libbenchmark-dev')} (Debian packages); jemalloc {pkg('libjemalloc-dev')}, the "
+      "allocator of demarched and of the benchmark tools, with the server's settings "
+      "(services/allocator_config.h).")
     p(f"- PostgreSQL {pg_ver} (libpq {pkg('libpq-dev')}); Redis {redis_ver} (hiredis "
       f"{pkg('libhiredis-dev')}).")
     gen = f.note("config", "generator")
