@@ -32,8 +32,8 @@ MemoryReleaser::~MemoryReleaser() {
 #if defined(DEMARCHE_JEMALLOC)
 #define DEMARCHE_STR2(x) #x
 #define DEMARCHE_STR(x) DEMARCHE_STR2(x)
-// jemalloc would hand unused pages back only as it decays them, and only
-// while something allocates: an idle server would keep its peak.
+// With decay off (services/allocator_config.h) jemalloc hands nothing back by
+// itself: this purge is the only release.
 bool MemoryReleaser::ReleaseNow() {
   return mallctl("arena." DEMARCHE_STR(MALLCTL_ARENAS_ALL) ".purge", nullptr, nullptr, nullptr,
                  0) == 0;

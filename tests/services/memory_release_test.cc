@@ -1,7 +1,7 @@
 // MemoryReleaser hands freed heap pages back to the system: memory freed in
 // the middle of the heap (below a live allocation) stays resident under
-// glibc until malloc_trim releases it, and under jemalloc until its decay
-// (or the releaser's purge) gets to it.
+// glibc until malloc_trim releases it, and under jemalloc (decay off, see
+// services/allocator_config.h) until the releaser purges it.
 #include <gtest/gtest.h>
 
 #include <chrono>
