@@ -109,12 +109,13 @@ class Engine::Impl {
     if (!run.ok()) return run.status();
     if (absl::Status s = Fold(*ctx, &*run, as_of_key, nullptr); !s.ok()) return s;
 
-    v1::ScenarioState out = run->state.ToProto(q.parties);
+    const std::string precision = run->state.PrecisionAt(as_of_key);
+    v1::ScenarioState out = std::move(run->state).TakeProto(q.parties);
     out.set_scenario(q.scenario);
     out.set_branch(q.branch);
     if (q.as_of) *out.mutable_as_of() = *q.as_of;
     out.set_known_at(ctx->known_at);
-    out.set_precision(run->state.PrecisionAt(as_of_key));
+    out.set_precision(precision);
     return out;
   }
 

@@ -4,6 +4,8 @@
 #include <map>
 #include <set>
 #include <tuple>
+#include <type_traits>
+#include <unordered_map>
 #include <utility>
 
 #include "google/protobuf/wrappers.pb.h"
@@ -74,7 +76,9 @@ bool Intersects(const google::protobuf::RepeatedPtrField<std::string>& a,
 
 struct FoldState::Data {
   std::map<std::string, PartyWork> parties;
-  std::map<std::string, v1::Offer> offers;             // by event id, as every party sees it
+  // By event id, as every party sees it. Looked up, never walked in order
+  // (parties list their offers' ids in sorted sets).
+  std::unordered_map<std::string, v1::Offer> offers;
   std::map<std::string, AgreementInfo> agreements;     // by key
   std::map<std::string, v1::SanctionState> sanctions;  // in force, by measure
   uint64_t events_applied = 0;
@@ -548,81 +552,171 @@ std::unique_ptr<google::protobuf::Message> FoldState::Item(const std::string& pa
   }
 }
 
-v1::ScenarioState FoldState::ToProto(const std::vector<std::string>& only) const {
+namespace {
+
+// Hands `from` to `to`: a copy while others still read it, else a move.
+template <typename From, typename To>
+void Give(From& from, To* to, bool last) {
+  if constexpr (std::is_const_v<From>) {
+    *to = from;
+  } else if (last) {
+    *to = std::move(from);
+  } else {
+    *to = from;
+  }
+}
+
+}  // namespace
+
+template <typename D>
+v1::ScenarioState FoldState::Build(D& d, const std::vector<std::string>& only) {
+  constexpr bool kTake = !std::is_const_v<D>;
+  using Offer = std::conditional_t<kTake, v1::Offer, const v1::Offer>;
+  using Sanction = std::conditional_t<kTake, v1::SanctionState, const v1::SanctionState>;
+  auto wanted = [&only](const std::string& code) {
+    return only.empty() || std::find(only.begin(), only.end(), code) != only.end();
+  };
+  // Offers and sanctions are shared by several parties' lists: resolved
+  // once, and (when taking) counted so that the last list to show one gets
+  // it by move.
+  std::unordered_map<const void*, uint32_t> uses;
+  auto resolve = [&](auto& items, const Names& keys) {
+    std::vector<std::remove_reference_t<decltype(items.at(""))>*> out;
+    out.reserve(keys.size());
+    for (const std::string& k : keys) {
+      out.push_back(&items.at(k));
+      if constexpr (kTake) ++uses[out.back()];
+    }
+    return out;
+  };
+  struct Shared {
+    std::vector<Offer*> offers[4];
+    std::vector<Sanction*> sanctions[2];
+  };
+  std::vector<Shared> shared;
+  for (auto& [code, p] : d.parties) {
+    if (!wanted(code)) continue;
+    Shared& s = shared.emplace_back();
+    s.offers[0] = resolve(d.offers, p.demands_made);
+    s.offers[1] = resolve(d.offers, p.demands_faced);
+    s.offers[2] = resolve(d.offers, p.proposals_made);
+    s.offers[3] = resolve(d.offers, p.proposals_received);
+    s.sanctions[0] = resolve(d.sanctions, p.sanctions_imposed);
+    s.sanctions[1] = resolve(d.sanctions, p.sanctions_suffered);
+  }
+  auto give_shared = [&uses](auto* item, auto* to) {
+    bool last = true;
+    if constexpr (kTake) last = --uses[item] == 0;
+    Give(*item, to, last);
+  };
+
   v1::ScenarioState out;
-  out.set_events_applied(d_->events_applied);
-  out.set_last_seq(d_->last_seq);
-  for (const auto& [code, p] : d_->parties) {
-    if (!only.empty() && std::find(only.begin(), only.end(), code) == only.end()) continue;
+  out.set_events_applied(d.events_applied);
+  out.set_last_seq(d.last_seq);
+  size_t next = 0;
+  for (auto& [code, p] : d.parties) {
+    if (!wanted(code)) continue;
+    const Shared& s = shared[next++];
     v1::PartyState* ps = out.add_parties();
     ps->set_party(code);
-    for (const auto& [issue, pos] : p.positions) *ps->add_positions() = pos;
-    for (const std::string& id : p.demands_made) *ps->add_demands_made() = d_->offers.at(id);
-    for (const std::string& id : p.demands_faced) *ps->add_demands_faced() = d_->offers.at(id);
-    for (const std::string& id : p.proposals_made) *ps->add_proposals_made() = d_->offers.at(id);
-    for (const std::string& id : p.proposals_received)
-      *ps->add_proposals_received() = d_->offers.at(id);
-    for (const auto& [key, st] : p.agreements) *ps->add_agreements() = *d_->Agreement(code, key);
-    for (const auto& [id, f] : p.aid_given) *ps->add_aid_given() = f;
-    for (const auto& [id, f] : p.aid_received) *ps->add_aid_received() = f;
-    for (const std::string& m : p.sanctions_imposed)
-      *ps->add_sanctions_imposed() = d_->sanctions.at(m);
-    for (const std::string& m : p.sanctions_suffered)
-      *ps->add_sanctions_suffered() = d_->sanctions.at(m);
-    for (const auto& [other, rel] : p.relations) *ps->add_relations() = rel;
-    for (const auto& [forum, f] : p.forums) *ps->add_forums() = f;
-    for (const std::string& id : p.concessions) ps->add_concessions(id);
+    for (auto& [issue, pos] : p.positions) Give(pos, ps->add_positions(), true);
+    for (Offer* o : s.offers[0]) give_shared(o, ps->add_demands_made());
+    for (Offer* o : s.offers[1]) give_shared(o, ps->add_demands_faced());
+    for (Offer* o : s.offers[2]) give_shared(o, ps->add_proposals_made());
+    for (Offer* o : s.offers[3]) give_shared(o, ps->add_proposals_received());
+    for (auto& [key, own] : p.agreements) {
+      v1::AgreementState* a = ps->add_agreements();
+      Give(own, a, true);
+      if (auto info = d.agreements.find(key); info != d.agreements.end()) {
+        a->set_title(info->second.title);
+        *a->mutable_terms() = info->second.terms;
+        SetList(a->mutable_parties(), info->second.parties);
+      }
+    }
+    for (auto& [id, f] : p.aid_given) Give(f, ps->add_aid_given(), true);
+    for (auto& [id, f] : p.aid_received) Give(f, ps->add_aid_received(), true);
+    for (Sanction* m : s.sanctions[0]) give_shared(m, ps->add_sanctions_imposed());
+    for (Sanction* m : s.sanctions[1]) give_shared(m, ps->add_sanctions_suffered());
+    for (auto& [other, rel] : p.relations) Give(rel, ps->add_relations(), true);
+    for (auto& [forum, f] : p.forums) Give(f, ps->add_forums(), true);
+    for (auto& id : p.concessions) {
+      if constexpr (kTake) {
+        ps->add_concessions(std::move(id));
+      } else {
+        ps->add_concessions(id);
+      }
+    }
   }
   return out;
 }
 
-FoldState FoldState::FromProto(const v1::ScenarioState& state, uint32_t month_end_max,
+v1::ScenarioState FoldState::ToProto(const std::vector<std::string>& only) const {
+  return Build(std::as_const(*d_), only);
+}
+
+v1::ScenarioState FoldState::TakeProto(const std::vector<std::string>& only) && {
+  v1::ScenarioState out = Build(*d_, only);
+  d_ = std::make_unique<Data>();
+  return out;
+}
+
+FoldState FoldState::FromProto(v1::ScenarioState state, uint32_t month_end_max,
                                uint32_t year_end_max) {
+  // Every item moves out of `state` (an offer or sanction shown in several
+  // parties' lists is the same item: the first copy is kept).
   FoldState s;
   Data& d = *s.d_;
   d.events_applied = state.events_applied();
   d.last_seq = state.last_seq();
   d.month_end_max = month_end_max;
   d.year_end_max = year_end_max;
-  for (const v1::PartyState& ps : state.parties()) {
+  for (v1::PartyState& ps : *state.mutable_parties()) {
     PartyWork& p = d.parties[ps.party()];
-    for (const auto& pos : ps.positions()) p.positions[pos.issue()] = pos;
-    auto offers = [&d](const auto& list, Names* ids) {
-      for (const v1::Offer& o : list) {
-        ids->insert(o.event_id());
-        d.offers[o.event_id()] = o;
+    // Lists come sorted by their keys: each insert is hinted at the end.
+    for (v1::Position& pos : *ps.mutable_positions())
+      p.positions.try_emplace(p.positions.end(), pos.issue())->second = std::move(pos);
+    auto offers = [&d](auto* list, Names* ids) {
+      for (v1::Offer& o : *list) {
+        ids->insert(ids->end(), o.event_id());
+        auto [it, fresh] = d.offers.try_emplace(o.event_id());
+        if (fresh) it->second = std::move(o);
       }
     };
-    offers(ps.demands_made(), &p.demands_made);
-    offers(ps.demands_faced(), &p.demands_faced);
-    offers(ps.proposals_made(), &p.proposals_made);
-    offers(ps.proposals_received(), &p.proposals_received);
-    for (const v1::AgreementState& a : ps.agreements()) {
+    offers(ps.mutable_demands_made(), &p.demands_made);
+    offers(ps.mutable_demands_faced(), &p.demands_faced);
+    offers(ps.mutable_proposals_made(), &p.proposals_made);
+    offers(ps.mutable_proposals_received(), &p.proposals_received);
+    for (v1::AgreementState& a : *ps.mutable_agreements()) {
       AgreementInfo& info = d.agreements[a.agreement()];
-      info.title = a.title();
-      info.terms = a.terms();
+      info.title = std::move(*a.mutable_title());
+      info.terms = std::move(*a.mutable_terms());
       info.parties = ToNames(a.parties());
-      v1::AgreementState own = a;
-      own.clear_title();
-      own.clear_terms();
-      own.clear_parties();
-      p.agreements[a.agreement()] = std::move(own);
+      a.clear_title();
+      a.clear_terms();
+      a.clear_parties();
+      p.agreements.try_emplace(p.agreements.end(), a.agreement())->second = std::move(a);
     }
-    for (const v1::Flow& f : ps.aid_given())
-      p.aid_given[FlowId{f.counterpart(), f.commodity(), f.unit()}] = f;
-    for (const v1::Flow& f : ps.aid_received())
-      p.aid_received[FlowId{f.counterpart(), f.commodity(), f.unit()}] = f;
-    for (const v1::SanctionState& st : ps.sanctions_imposed()) {
-      p.sanctions_imposed.insert(st.measure());
-      d.sanctions[st.measure()] = st;
-    }
-    for (const v1::SanctionState& st : ps.sanctions_suffered()) {
-      p.sanctions_suffered.insert(st.measure());
-      d.sanctions[st.measure()] = st;
-    }
-    for (const v1::Relation& r : ps.relations()) p.relations[r.counterpart()] = r;
-    for (const v1::ForumState& f : ps.forums()) p.forums[f.forum()] = f;
-    p.concessions.assign(ps.concessions().begin(), ps.concessions().end());
+    for (v1::Flow& f : *ps.mutable_aid_given())
+      p.aid_given.try_emplace(p.aid_given.end(), FlowId{f.counterpart(), f.commodity(), f.unit()})
+          ->second = std::move(f);
+    for (v1::Flow& f : *ps.mutable_aid_received())
+      p.aid_received
+          .try_emplace(p.aid_received.end(), FlowId{f.counterpart(), f.commodity(), f.unit()})
+          ->second = std::move(f);
+    auto sanctions = [&d](auto* list, Names* measures) {
+      for (v1::SanctionState& st : *list) {
+        measures->insert(measures->end(), st.measure());
+        auto [it, fresh] = d.sanctions.try_emplace(st.measure());
+        if (fresh) it->second = std::move(st);
+      }
+    };
+    sanctions(ps.mutable_sanctions_imposed(), &p.sanctions_imposed);
+    sanctions(ps.mutable_sanctions_suffered(), &p.sanctions_suffered);
+    for (v1::Relation& r : *ps.mutable_relations())
+      p.relations.try_emplace(p.relations.end(), r.counterpart())->second = std::move(r);
+    for (v1::ForumState& f : *ps.mutable_forums())
+      p.forums.try_emplace(p.forums.end(), f.forum())->second = std::move(f);
+    for (std::string& id : *ps.mutable_concessions()) p.concessions.push_back(std::move(id));
   }
   return s;
 }

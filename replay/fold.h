@@ -67,7 +67,8 @@ class FoldState {
 
   // Restores a state from ToProto's output (a snapshot) with the precision
   // bounds that ReplaySnapshot keeps beside it.
-  static FoldState FromProto(const v1::ScenarioState& state, uint32_t month_end_max,
+  // Takes the items out of `state` rather than copying them.
+  static FoldState FromProto(v1::ScenarioState state, uint32_t month_end_max,
                              uint32_t year_end_max);
 
   void AddParty(const std::string& code);
@@ -80,6 +81,10 @@ class FoldState {
   // events_applied and last_seq. scenario, branch, as_of, known_at and
   // precision are left to the caller. With `only`, just those parties.
   v1::ScenarioState ToProto(const std::vector<std::string>& only = {}) const;
+  // ToProto for a state about to be dropped: items move into the answer
+  // instead of being copied (the answer to a query is as large as the state).
+  // Leaves an empty state.
+  v1::ScenarioState TakeProto(const std::vector<std::string>& only = {}) &&;
 
   // ScenarioState.precision for a state read as of `as_of_key` (yyyymmdd).
   std::string PrecisionAt(uint32_t as_of_key) const;
@@ -99,6 +104,10 @@ class FoldState {
 
  private:
   struct Data;
+  // ToProto (const Data: items copied) and TakeProto (each item moved on
+  // its last use).
+  template <typename D>
+  static v1::ScenarioState Build(D& d, const std::vector<std::string>& only);
   void Touch(const std::string& party, int field, const std::string& key);
   void TouchOffer(const v1::Offer& offer);
   void ApplyMove(const v1::Event& event, const std::vector<std::string>& actors,

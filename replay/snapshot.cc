@@ -1,5 +1,7 @@
 #include "replay/snapshot.h"
 
+#include <utility>
+
 #include "replay/items.h"
 
 namespace demarche::replay {
@@ -37,7 +39,8 @@ std::optional<Snapshot> DecodeSnapshot(std::string bytes) {
       snap.format() != kSnapshotFormat)
     return std::nullopt;
   std::string().swap(bytes);
-  return Snapshot{FoldState::FromProto(snap.state(), snap.month_end_max(), snap.year_end_max()),
+  return Snapshot{FoldState::FromProto(std::move(*snap.mutable_state()), snap.month_end_max(),
+                                       snap.year_end_max()),
                   Position{snap.position_key(), snap.position_seq()}, snap.built_head()};
 }
 

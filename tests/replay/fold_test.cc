@@ -683,6 +683,31 @@ TEST(Snapshot, ResumeFromEveryPrefixEqualsStraightFold) {
   }
 }
 
+// TakeProto moves items out instead of copying: an offer or sanction shown in
+// several parties' lists must still reach each of them whole, for every
+// choice of parties.
+TEST(Snapshot, TakeProtoEqualsToProtoForEveryPartySubset) {
+  for (uint64_t seed = 1; seed <= 12; ++seed) {
+    testing::StreamGen gen(seed, kRoster);
+    FoldState state(kRoster);
+    for (const v1::Event& e : FoldOrder(gen.Take(1, 300))) state.Apply(e);
+    for (uint32_t mask = 0; mask < (1u << kRoster.size()); ++mask) {
+      std::vector<std::string> only;
+      for (size_t i = 0; i < kRoster.size(); ++i)
+        if (mask & (1u << i)) only.push_back(kRoster[i]);
+      FoldState copy = state;
+      const std::string want = Bytes(state.ToProto(only));
+      ASSERT_EQ(Bytes(std::move(copy).TakeProto(only)), want)
+          << "seed " << seed << " mask " << mask;
+    }
+    // The whole state, with shared offers in several lists.
+    const v1::ScenarioState whole = state.ToProto();
+    size_t offers = 0;
+    for (const auto& p : whole.parties()) offers += p.demands_made_size() + p.demands_faced_size();
+    EXPECT_GT(offers, 0u) << "seed " << seed;
+  }
+}
+
 TEST(Snapshot, EncodingIsDeterministic) {
   testing::StreamGen a(42, kRoster), b(42, kRoster);
   FoldState sa(kRoster), sb(kRoster);
