@@ -8,6 +8,9 @@
 #include <unordered_map>
 #include <utility>
 
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/wire_format_lite.h"
 #include "google/protobuf/wrappers.pb.h"
 #include "replay/dates.h"
 #include "replay/items.h"
@@ -648,6 +651,76 @@ v1::ScenarioState FoldState::Build(D& d, const std::vector<std::string>& only) {
     }
   }
   return out;
+}
+
+void FoldState::AppendProtoField(int field_number, std::string* out) const {
+  using google::protobuf::io::CodedOutputStream;
+  using WFL = google::protobuf::internal::WireFormatLite;
+  const Data& d = *d_;
+  // Every list of every party, resolved and sized first: the lengths come
+  // before the bytes. ByteSizeLong caches each item's size for the write.
+  struct Party {
+    const std::string* code;
+    std::vector<std::pair<int, const google::protobuf::MessageLite*>> items;
+    std::vector<std::unique_ptr<v1::AgreementState>> agreements;  // own + shared part
+    const std::vector<std::string>* concessions;
+    size_t size = 0;
+  };
+  std::vector<Party> parties;
+  parties.reserve(d.parties.size());
+  size_t state_size = 0;
+  if (d.events_applied) state_size += 1 + CodedOutputStream::VarintSize64(d.events_applied);
+  if (d.last_seq) state_size += 1 + CodedOutputStream::VarintSize64(d.last_seq);
+  for (const auto& [code, p] : d.parties) {
+    Party& party = parties.emplace_back();
+    party.code = &code;
+    party.concessions = &p.concessions;
+    auto add = [&party](int field, const google::protobuf::MessageLite& item) {
+      party.items.emplace_back(field, &item);
+      party.size +=
+          WFL::TagSize(field, WFL::TYPE_MESSAGE) + WFL::LengthDelimitedSize(item.ByteSizeLong());
+    };
+    for (const auto& [issue, pos] : p.positions) add(kPositions, pos);
+    for (const std::string& id : p.demands_made) add(kDemandsMade, d.offers.at(id));
+    for (const std::string& id : p.demands_faced) add(kDemandsFaced, d.offers.at(id));
+    for (const std::string& id : p.proposals_made) add(kProposalsMade, d.offers.at(id));
+    for (const std::string& id : p.proposals_received) add(kProposalsReceived, d.offers.at(id));
+    for (const auto& [key, own] : p.agreements)
+      add(kAgreements, *party.agreements.emplace_back(d.Agreement(code, key)));
+    for (const auto& [id, f] : p.aid_given) add(kAidGiven, f);
+    for (const auto& [id, f] : p.aid_received) add(kAidReceived, f);
+    for (const std::string& m : p.sanctions_imposed) add(kSanctionsImposed, d.sanctions.at(m));
+    for (const std::string& m : p.sanctions_suffered) add(kSanctionsSuffered, d.sanctions.at(m));
+    for (const auto& [other, rel] : p.relations) add(kRelations, rel);
+    for (const auto& [forum, f] : p.forums) add(kForums, f);
+    for (const std::string& id : p.concessions)
+      party.size +=
+          WFL::TagSize(kConcessions, WFL::TYPE_STRING) + WFL::LengthDelimitedSize(id.size());
+    if (!code.empty())
+      party.size += WFL::TagSize(v1::PartyState::kPartyFieldNumber, WFL::TYPE_STRING) +
+                    WFL::LengthDelimitedSize(code.size());
+    state_size += WFL::TagSize(v1::ScenarioState::kPartiesFieldNumber, WFL::TYPE_MESSAGE) +
+                  WFL::LengthDelimitedSize(party.size);
+  }
+
+  out->reserve(out->size() + WFL::TagSize(field_number, WFL::TYPE_MESSAGE) +
+               WFL::LengthDelimitedSize(state_size));
+  google::protobuf::io::StringOutputStream stream(out);
+  CodedOutputStream cos(&stream);
+  cos.SetSerializationDeterministic(true);
+  // Field by field in number order, as protobuf's serializer writes them.
+  WFL::WriteTag(field_number, WFL::WIRETYPE_LENGTH_DELIMITED, &cos);
+  cos.WriteVarint32(static_cast<uint32_t>(state_size));
+  if (d.events_applied)
+    WFL::WriteUInt64(v1::ScenarioState::kEventsAppliedFieldNumber, d.events_applied, &cos);
+  if (d.last_seq) WFL::WriteUInt64(v1::ScenarioState::kLastSeqFieldNumber, d.last_seq, &cos);
+  for (const Party& p : parties) {
+    WFL::WriteTag(v1::ScenarioState::kPartiesFieldNumber, WFL::WIRETYPE_LENGTH_DELIMITED, &cos);
+    cos.WriteVarint32(static_cast<uint32_t>(p.size));
+    if (!p.code->empty()) WFL::WriteString(v1::PartyState::kPartyFieldNumber, *p.code, &cos);
+    for (const auto& [field, item] : p.items) WFL::WriteMessage(field, *item, &cos);
+    for (const std::string& id : *p.concessions) WFL::WriteString(kConcessions, id, &cos);
+  }
 }
 
 v1::ScenarioState FoldState::ToProto(const std::vector<std::string>& only) const {

@@ -66,8 +66,8 @@ class FoldState {
   ~FoldState();
 
   // Restores a state from ToProto's output (a snapshot) with the precision
-  // bounds that ReplaySnapshot keeps beside it.
-  // Takes the items out of `state` rather than copying them.
+  // bounds that ReplaySnapshot keeps beside it, taking the items out of
+  // `state` rather than copying them.
   static FoldState FromProto(v1::ScenarioState state, uint32_t month_end_max,
                              uint32_t year_end_max);
 
@@ -85,6 +85,10 @@ class FoldState {
   // instead of being copied (the answer to a query is as large as the state).
   // Leaves an empty state.
   v1::ScenarioState TakeProto(const std::vector<std::string>& only = {}) &&;
+  // Appends ToProto()'s bytes (deterministic) as field `field_number` of an
+  // enclosing message, written straight from the state: no copy of a state
+  // that a snapshot of a long branch holds by the tens of megabytes.
+  void AppendProtoField(int field_number, std::string* out) const;
 
   // ScenarioState.precision for a state read as of `as_of_key` (yyyymmdd).
   std::string PrecisionAt(uint32_t as_of_key) const;

@@ -2,7 +2,9 @@
 
 #include <utility>
 
-#include "replay/items.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/wire_format_lite.h"
 
 namespace demarche::replay {
 
@@ -22,15 +24,32 @@ std::optional<Position> ParseSnapshotKey(std::string_view bytes) {
 }
 
 std::string EncodeSnapshot(const FoldState& state, const Position& position, uint64_t built_head) {
-  v1::ReplaySnapshot snap;
-  snap.set_format(kSnapshotFormat);
-  *snap.mutable_state() = state.ToProto();
-  snap.set_position_key(position.key);
-  snap.set_position_seq(position.seq);
-  snap.set_built_head(built_head);
-  snap.set_month_end_max(state.month_end_max());
-  snap.set_year_end_max(state.year_end_max());
-  return ItemBytes(snap);
+  // ReplaySnapshot field by field, in number order and without the zero
+  // scalars, as the deterministic serializer writes it (a test holds the two
+  // equal); the state (field 2) is written by the fold itself.
+  using WFL = google::protobuf::internal::WireFormatLite;
+  auto scalars = [](std::string* out, auto write) {
+    google::protobuf::io::StringOutputStream stream(out);
+    google::protobuf::io::CodedOutputStream cos(&stream);
+    write(&cos);
+  };
+  std::string out;
+  scalars(&out, [](google::protobuf::io::CodedOutputStream* cos) {
+    WFL::WriteUInt32(v1::ReplaySnapshot::kFormatFieldNumber, kSnapshotFormat, cos);
+  });
+  state.AppendProtoField(v1::ReplaySnapshot::kStateFieldNumber, &out);
+  scalars(&out, [&](google::protobuf::io::CodedOutputStream* cos) {
+    if (position.key)
+      WFL::WriteUInt32(v1::ReplaySnapshot::kPositionKeyFieldNumber, position.key, cos);
+    if (position.seq)
+      WFL::WriteUInt64(v1::ReplaySnapshot::kPositionSeqFieldNumber, position.seq, cos);
+    if (built_head) WFL::WriteUInt64(v1::ReplaySnapshot::kBuiltHeadFieldNumber, built_head, cos);
+    if (state.month_end_max())
+      WFL::WriteUInt32(v1::ReplaySnapshot::kMonthEndMaxFieldNumber, state.month_end_max(), cos);
+    if (state.year_end_max())
+      WFL::WriteUInt32(v1::ReplaySnapshot::kYearEndMaxFieldNumber, state.year_end_max(), cos);
+  });
+  return out;
 }
 
 std::optional<Snapshot> DecodeSnapshot(std::string bytes) {
