@@ -735,8 +735,7 @@ v1::ScenarioState FoldState::TakeProto(const std::vector<std::string>& only) && 
 
 FoldState FoldState::FromProto(v1::ScenarioState state, uint32_t month_end_max,
                                uint32_t year_end_max) {
-  // Every item moves out of `state` (an offer or sanction shown in several
-  // parties' lists is the same item: the first copy is kept).
+  // Every item moves out of `state`.
   FoldState s;
   Data& d = *s.d_;
   d.events_applied = state.events_applied();
@@ -748,17 +747,20 @@ FoldState FoldState::FromProto(v1::ScenarioState state, uint32_t month_end_max,
     // Lists come sorted by their keys: each insert is hinted at the end.
     for (v1::Position& pos : *ps.mutable_positions())
       p.positions.try_emplace(p.positions.end(), pos.issue())->second = std::move(pos);
-    auto offers = [&d](auto* list, Names* ids) {
-      for (v1::Offer& o : *list) {
-        ids->insert(ids->end(), o.event_id());
-        auto [it, fresh] = d.offers.try_emplace(o.event_id());
-        if (fresh) it->second = std::move(o);
+    // Offers and sanctions: the party lists their keys; the item itself is
+    // shared, its first copy kept.
+    auto shared = [](auto* list, Names* keys, auto* items, auto key_of) {
+      for (auto& item : *list) {
+        keys->insert(keys->end(), key_of(item));
+        auto [it, fresh] = items->try_emplace(key_of(item));
+        if (fresh) it->second = std::move(item);
       }
     };
-    offers(ps.mutable_demands_made(), &p.demands_made);
-    offers(ps.mutable_demands_faced(), &p.demands_faced);
-    offers(ps.mutable_proposals_made(), &p.proposals_made);
-    offers(ps.mutable_proposals_received(), &p.proposals_received);
+    auto offer_id = [](const v1::Offer& o) -> const std::string& { return o.event_id(); };
+    shared(ps.mutable_demands_made(), &p.demands_made, &d.offers, offer_id);
+    shared(ps.mutable_demands_faced(), &p.demands_faced, &d.offers, offer_id);
+    shared(ps.mutable_proposals_made(), &p.proposals_made, &d.offers, offer_id);
+    shared(ps.mutable_proposals_received(), &p.proposals_received, &d.offers, offer_id);
     for (v1::AgreementState& a : *ps.mutable_agreements()) {
       AgreementInfo& info = d.agreements[a.agreement()];
       info.title = std::move(*a.mutable_title());
@@ -776,15 +778,9 @@ FoldState FoldState::FromProto(v1::ScenarioState state, uint32_t month_end_max,
       p.aid_received
           .try_emplace(p.aid_received.end(), FlowId{f.counterpart(), f.commodity(), f.unit()})
           ->second = std::move(f);
-    auto sanctions = [&d](auto* list, Names* measures) {
-      for (v1::SanctionState& st : *list) {
-        measures->insert(measures->end(), st.measure());
-        auto [it, fresh] = d.sanctions.try_emplace(st.measure());
-        if (fresh) it->second = std::move(st);
-      }
-    };
-    sanctions(ps.mutable_sanctions_imposed(), &p.sanctions_imposed);
-    sanctions(ps.mutable_sanctions_suffered(), &p.sanctions_suffered);
+    auto measure = [](const v1::SanctionState& st) -> const std::string& { return st.measure(); };
+    shared(ps.mutable_sanctions_imposed(), &p.sanctions_imposed, &d.sanctions, measure);
+    shared(ps.mutable_sanctions_suffered(), &p.sanctions_suffered, &d.sanctions, measure);
     for (v1::Relation& r : *ps.mutable_relations())
       p.relations.try_emplace(p.relations.end(), r.counterpart())->second = std::move(r);
     for (v1::ForumState& f : *ps.mutable_forums())
