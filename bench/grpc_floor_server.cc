@@ -17,13 +17,6 @@
 #include <thread>
 
 #include "demarche/v1/ledger_service.grpc.pb.h"
-#include "services/allocator_config.h"
-
-#if defined(DEMARCHE_JEMALLOC)
-extern "C" {
-const char* malloc_conf = demarche::kMallocConf;  // the server's settings
-}
-#endif
 
 namespace {
 

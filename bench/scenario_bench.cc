@@ -16,13 +16,6 @@
 #include "bench/pg_peer.h"
 #include "bench/redis_peer.h"
 #include "bench/stats.h"
-#include "services/allocator_config.h"
-
-#if defined(DEMARCHE_JEMALLOC)
-extern "C" {
-const char* malloc_conf = demarche::kMallocConf;  // the server's settings
-}
-#endif
 
 namespace demarche::bench {
 namespace {

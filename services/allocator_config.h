@@ -1,6 +1,6 @@
 // jemalloc's settings for demarched and for the benchmarks that measure it.
-// An executable linked with jemalloc (demarche_allocator) defines, in one of
-// its files, `malloc_conf` (read by jemalloc when it starts) as kMallocConf.
+// allocator_config.cc defines jemalloc's `malloc_conf` as kMallocConf in every
+// executable linked with demarche_allocator.
 //
 // Freed pages stay with the allocator until the MemoryReleaser purges them
 // (every 5 s by default) instead of jemalloc decaying them by itself: with

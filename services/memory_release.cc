@@ -6,15 +6,6 @@
 #include <malloc.h>
 #endif
 
-#include "services/allocator_config.h"
-
-// Every executable that hosts the services releases memory through this file.
-#if defined(DEMARCHE_JEMALLOC)
-extern "C" {
-const char* malloc_conf = demarche::kMallocConf;  // read by jemalloc at start-up
-}
-#endif
-
 namespace demarche::services {
 
 MemoryReleaser::MemoryReleaser(std::chrono::milliseconds every)
