@@ -54,6 +54,14 @@ absl::StatusOr<std::shared_ptr<Store>> Store::Open(const std::string& path,
   // there turns those misses into a hash probe.
   cf_options.memtable_prefix_bloom_size_ratio = 0.02;
   cf_options.memtable_whole_key_filtering = true;
+  // Flushes and the first compactions write their files uncompressed:
+  // Snappy on flushes took 8 % of the server's CPU under a streamed
+  // load, for files that compaction soon rewrites. The deeper levels, which
+  // hold most of the bytes, stay compressed (LZ4, faster than the default
+  // Snappy at a similar ratio); RocksDB uses the last entry for the levels
+  // beyond the list.
+  cf_options.compression_per_level = {rocksdb::kNoCompression, rocksdb::kNoCompression,
+                                      rocksdb::kLZ4Compression};
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);

@@ -1,12 +1,19 @@
-// The store's memory bounds, observed on a real RocksDB: with a memtable
-// budget the memtables are flushed to SST files once they pass it; without
-// one (RocksDB's defaults) the same writes stay in memory.
+// The store's memory bounds and file formats, observed on a real RocksDB:
+// with a memtable budget the memtables are flushed to SST files once they
+// pass it; without one (RocksDB's defaults) the same writes stay in memory.
+// Flushed files are uncompressed, deeper levels compressed.
 #include <chrono>
 #include <filesystem>
+#include <map>
+#include <set>
 #include <thread>
+
+#include <rocksdb/db.h>
+#include <rocksdb/table_properties.h>
 
 #include <gtest/gtest.h>
 
+#include "ledger/store.h"
 #include "ledger_test_util.h"
 
 namespace demarche::ledger {
@@ -44,6 +51,50 @@ int SstFilesAfterWriting(size_t memtable_budget_bytes) {
 TEST(StoreTest, MemtableBudgetFlushesOnceMemtablesPassIt) {
   EXPECT_GT(SstFilesAfterWriting(4 << 20), 0) << "12 MB written under a 4 MB budget";
   EXPECT_EQ(SstFilesAfterWriting(0), 0) << "RocksDB's defaults keep 12 MB in memtables";
+}
+
+// The compression named by each table file of the events column family, by
+// level.
+std::map<int, std::set<std::string>> CompressionByLevel(Store& store) {
+  std::map<int, std::set<std::string>> out;
+  rocksdb::ColumnFamilyMetaData meta;
+  store.db->GetColumnFamilyMetaData(store.events, &meta);
+  rocksdb::TablePropertiesCollection props;
+  EXPECT_TRUE(store.db->GetPropertiesOfAllTables(store.events, &props).ok());
+  for (const auto& level : meta.levels)
+    for (const auto& file : level.files)
+      for (const auto& [path, p] : props)
+        if (path.ends_with(file.name)) out[level.level].insert(p->compression_name);
+  return out;
+}
+
+TEST(StoreTest, FlushesWriteUncompressedFilesAndDeeperLevelsCompress) {
+  ltest::TempDir dir;
+  auto store = Store::Open(dir.path(), ltest::FastOptions());
+  ASSERT_TRUE(store.ok()) << store.status();
+  Store& s = **store;
+  const std::string value(4000, 'v');  // compressible
+  for (int i = 0; i < 200; ++i)
+    ASSERT_TRUE(
+        s.db->Put(rocksdb::WriteOptions(), s.events, "k" + std::to_string(1000 + i), value).ok());
+  ASSERT_TRUE(s.db->Flush(rocksdb::FlushOptions(), s.events).ok());
+  auto flushed = CompressionByLevel(s);
+  ASSERT_EQ(flushed.size(), 1u);
+  EXPECT_EQ(flushed.begin()->first, 0);
+  EXPECT_EQ(flushed.begin()->second, std::set<std::string>{"NoCompression"});
+
+  // Compacted into level 2 with the column family's own choice of codec.
+  rocksdb::ColumnFamilyMetaData meta;
+  s.db->GetColumnFamilyMetaData(s.events, &meta);
+  std::vector<std::string> inputs;
+  for (const auto& file : meta.levels[0].files) inputs.push_back(file.name);
+  rocksdb::CompactionOptions co;
+  co.compression = rocksdb::kDisableCompressionOption;
+  ASSERT_TRUE(s.db->CompactFiles(co, s.events, inputs, /*output_level=*/2).ok());
+  auto compacted = CompressionByLevel(s);
+  ASSERT_EQ(compacted.size(), 1u);
+  EXPECT_EQ(compacted.begin()->first, 2);
+  EXPECT_EQ(compacted.begin()->second, std::set<std::string>{"LZ4"});
 }
 
 }  // namespace
