@@ -22,6 +22,10 @@ namespace demarche::ledger {
 inline constexpr const char* kColumnFamilies[] = {"events", "branches",  "scenarios", "ids",
                                                   "dates",  "snapshots", "meta"};
 
+// Size of the events column family's table blocks (the others keep
+// RocksDB's 4 KB).
+inline constexpr size_t kEventBlockBytes = 32 << 10;
+
 struct Store {
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;  // default first, then kColumnFamilies

@@ -1,7 +1,8 @@
 // The store's memory bounds and file formats, observed on a real RocksDB:
 // with a memtable budget the memtables are flushed to SST files once they
 // pass it; without one (RocksDB's defaults) the same writes stay in memory.
-// Flushed files are uncompressed, deeper levels compressed.
+// Flushed files are uncompressed, deeper levels compressed; events are kept
+// in large blocks.
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -68,7 +69,19 @@ std::map<int, std::set<std::string>> CompressionByLevel(Store& store) {
   return out;
 }
 
-TEST(StoreTest, FlushesWriteUncompressedFilesAndDeeperLevelsCompress) {
+// (data bytes, data blocks) summed over the events column family's files.
+std::pair<uint64_t, uint64_t> EventBlocks(Store& store) {
+  rocksdb::TablePropertiesCollection props;
+  EXPECT_TRUE(store.db->GetPropertiesOfAllTables(store.events, &props).ok());
+  std::pair<uint64_t, uint64_t> out{0, 0};
+  for (const auto& [path, p] : props) {
+    out.first += p->data_size;
+    out.second += p->num_data_blocks;
+  }
+  return out;
+}
+
+TEST(StoreTest, FlushedEventFilesAreUncompressedInLargeBlocksDeeperLevelsCompress) {
   ltest::TempDir dir;
   auto store = Store::Open(dir.path(), ltest::FastOptions());
   ASSERT_TRUE(store.ok()) << store.status();
@@ -82,6 +95,11 @@ TEST(StoreTest, FlushesWriteUncompressedFilesAndDeeperLevelsCompress) {
   ASSERT_EQ(flushed.size(), 1u);
   EXPECT_EQ(flushed.begin()->first, 0);
   EXPECT_EQ(flushed.begin()->second, std::set<std::string>{"NoCompression"});
+  // Events are stored in large blocks (uncompressed here, so each is about
+  // kEventBlockBytes).
+  const auto [bytes, blocks] = EventBlocks(s);
+  ASSERT_GT(blocks, 0u);
+  EXPECT_GE(bytes / blocks, kEventBlockBytes - 4000) << blocks << " blocks for " << bytes << " B";
 
   // Compacted into level 2 with the column family's own choice of codec.
   rocksdb::ColumnFamilyMetaData meta;
