@@ -54,14 +54,16 @@ TEST(StoreTest, MemtableBudgetFlushesOnceMemtablesPassIt) {
   EXPECT_EQ(SstFilesAfterWriting(0), 0) << "RocksDB's defaults keep 12 MB in memtables";
 }
 
-// The compression named by each table file of the events column family, by
-// level.
-std::map<int, std::set<std::string>> CompressionByLevel(Store& store) {
+// The compression named by each table file of a column family (the events
+// unless said), by level.
+std::map<int, std::set<std::string>> CompressionByLevel(Store& store,
+                                                        rocksdb::ColumnFamilyHandle* cf = nullptr) {
+  if (cf == nullptr) cf = store.events;
   std::map<int, std::set<std::string>> out;
   rocksdb::ColumnFamilyMetaData meta;
-  store.db->GetColumnFamilyMetaData(store.events, &meta);
+  store.db->GetColumnFamilyMetaData(cf, &meta);
   rocksdb::TablePropertiesCollection props;
-  EXPECT_TRUE(store.db->GetPropertiesOfAllTables(store.events, &props).ok());
+  EXPECT_TRUE(store.db->GetPropertiesOfAllTables(cf, &props).ok());
   for (const auto& level : meta.levels)
     for (const auto& file : level.files)
       for (const auto& [path, p] : props)
@@ -113,6 +115,13 @@ TEST(StoreTest, FlushedEventFilesAreUncompressedInLargeBlocksDeeperLevelsCompres
   ASSERT_EQ(compacted.size(), 1u);
   EXPECT_EQ(compacted.begin()->first, 2);
   EXPECT_EQ(compacted.begin()->second, std::set<std::string>{"LZ4"});
+
+  // Snapshots are compressed from their first flush on.
+  ASSERT_TRUE(s.db->Put(rocksdb::WriteOptions(), s.snapshots, "snap", value).ok());
+  ASSERT_TRUE(s.db->Flush(rocksdb::FlushOptions(), s.snapshots).ok());
+  const auto snapshots = CompressionByLevel(s, s.snapshots);
+  ASSERT_EQ(snapshots.size(), 1u);
+  EXPECT_EQ(snapshots.begin()->second, std::set<std::string>{"LZ4"});
 }
 
 }  // namespace
