@@ -1,8 +1,8 @@
 // The store's memory bounds and file formats, observed on a real RocksDB:
 // with a memtable budget the memtables are flushed to SST files once they
 // pass it; without one (RocksDB's defaults) the same writes stay in memory.
-// Flushed files are uncompressed, deeper levels compressed; events are kept
-// in large blocks.
+// Flushed event files are uncompressed, deeper levels and snapshots
+// compressed; events are kept in large blocks.
 #include <chrono>
 #include <filesystem>
 #include <map>
