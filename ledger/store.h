@@ -48,8 +48,11 @@ struct Store {
   // Point read; nullopt if the key is absent.
   absl::StatusOr<std::optional<std::string>> Get(rocksdb::ColumnFamilyHandle* cf,
                                                  std::string_view key) const;
+  absl::StatusOr<std::optional<std::string>> Get(const rocksdb::ReadOptions& options,
+                                                 rocksdb::ColumnFamilyHandle* cf,
+                                                 std::string_view key) const;
   // The stored event at (sid, bid, seq); nullopt if absent. DATA_LOSS if the
-  // bytes do not parse.
+  // bytes do not parse. Leaves the block cache as it was (see store.cc).
   absl::StatusOr<std::optional<v1::Event>> GetEvent(uint32_t sid, uint32_t bid, uint64_t seq) const;
 };
 

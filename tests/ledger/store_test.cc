@@ -2,7 +2,8 @@
 // with a memtable budget the memtables are flushed to SST files once they
 // pass it; without one (RocksDB's defaults) the same writes stay in memory.
 // Flushed event files are uncompressed, deeper levels and snapshots
-// compressed; events are kept in large blocks.
+// compressed; events are kept in large blocks, and a point read of one
+// event does not cache its block.
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -14,6 +15,7 @@
 
 #include <gtest/gtest.h>
 
+#include "ledger/keys.h"
 #include "ledger/store.h"
 #include "ledger_test_util.h"
 
@@ -122,6 +124,38 @@ TEST(StoreTest, FlushedEventFilesAreUncompressedInLargeBlocksDeeperLevelsCompres
   const auto snapshots = CompressionByLevel(s, s.snapshots);
   ASSERT_EQ(snapshots.size(), 1u);
   EXPECT_EQ(snapshots.begin()->second, std::set<std::string>{"LZ4"});
+}
+
+uint64_t BlockCacheBytes(Store& store) {
+  uint64_t bytes = 0;
+  EXPECT_TRUE(store.db->GetIntProperty(store.events, "rocksdb.block-cache-usage", &bytes));
+  return bytes;
+}
+
+TEST(StoreTest, PointReadsOfOneEventLeaveTheBlockCacheAsItWas) {
+  ltest::TempDir dir;
+  auto store = Store::Open(dir.path(), ltest::FastOptions());
+  ASSERT_TRUE(store.ok()) << store.status();
+  Store& s = **store;
+  for (uint64_t seq = 1; seq <= 200; ++seq) {
+    v1::Event e;
+    e.set_seq(seq);
+    e.set_summary(std::string(4000, 'a' + static_cast<char>(seq % 26)));
+    ASSERT_TRUE(s.db->Put(rocksdb::WriteOptions(), s.events, keys::EncodeEventKey({7, 1, seq}),
+                          e.SerializeAsString())
+                    .ok());
+  }
+  ASSERT_TRUE(s.db->Flush(rocksdb::FlushOptions(), s.events).ok());
+
+  const uint64_t before = BlockCacheBytes(s);
+  auto event = s.GetEvent(7, 1, 150);
+  ASSERT_TRUE(event.ok()) << event.status();
+  ASSERT_TRUE(event->has_value());
+  EXPECT_EQ((*event)->seq(), 150u);
+  EXPECT_LT(BlockCacheBytes(s), before + kEventBlockBytes / 2) << "GetEvent cached its block";
+  // The same read through the cache does add a block: the check above can see one.
+  ASSERT_TRUE(s.Get(s.events, keys::EncodeEventKey({7, 1, 30})).ok());
+  EXPECT_GE(BlockCacheBytes(s), before + kEventBlockBytes / 2);
 }
 
 }  // namespace
