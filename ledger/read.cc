@@ -42,17 +42,27 @@ bool MayBeCorrection(const rocksdb::Slice& bytes) {
   return !in.ConsumedEntireMessage();
 }
 
+// Whether an iterator's blocks go into the block cache. A run read once
+// (in seq order, or an index) is read past the cache: each cached block is
+// fresh memory, page-faulted in, and a long run only evicts the working set
+// (a seq-order read of 300k events: 317-690 k -> 740-760 k ev/s). An
+// iterator that seeks back into blocks it passed (events in date order)
+// keeps them cached (uncached, a full replay lost 7 %).
+enum class Cache { kFill, kBypass };
+
 // A RocksDB iterator confined to [lower, upper) (the bounds must outlive it).
 struct BoundedIter {
   std::string lower, upper;
   rocksdb::Slice lower_slice, upper_slice;
   std::unique_ptr<rocksdb::Iterator> it;
 
-  BoundedIter(const Store& store, rocksdb::ColumnFamilyHandle* cf, std::string lo, std::string up)
+  BoundedIter(const Store& store, rocksdb::ColumnFamilyHandle* cf, std::string lo, std::string up,
+              Cache cache)
       : lower(std::move(lo)), upper(std::move(up)), lower_slice(lower), upper_slice(upper) {
     rocksdb::ReadOptions ro;
     ro.iterate_lower_bound = &lower_slice;
     ro.iterate_upper_bound = &upper_slice;
+    ro.fill_cache = cache == Cache::kFill;
     it.reset(store.db->NewIterator(ro, cf));
   }
 };
@@ -88,9 +98,9 @@ class SeqIterator final : public EventIterator {
     if (next_segment_ >= segments_.size()) return;
     const Segment& s = segments_[next_segment_++];
     cutoff_ = s.cutoff_key;
-    iter_ = std::make_unique<BoundedIter>(*store_, store_->events,
-                                          keys::EncodeEventKey({sid_, s.bid, s.lo}),
-                                          keys::EncodeEventKey({sid_, s.bid, s.hi + 1}));
+    iter_ = std::make_unique<BoundedIter>(
+        *store_, store_->events, keys::EncodeEventKey({sid_, s.bid, s.lo}),
+        keys::EncodeEventKey({sid_, s.bid, s.hi + 1}), Cache::kBypass);
     if (dir_ == Direction::kForward)
       iter_->it->SeekToFirst();
     else
@@ -166,11 +176,11 @@ class OccurredIterator final : public EventIterator {
                s.hi,
                std::make_unique<BoundedIter>(
                    *store_, store_->dates, keys::EncodeDateKey({sid, s.bid, from_key, 0}),
-                   keys::EncodeDateKey({sid, s.bid, upto, UINT64_MAX}) + '\0'),
+                   keys::EncodeDateKey({sid, s.bid, upto, UINT64_MAX}) + '\0', Cache::kBypass),
                {},
-               std::make_unique<BoundedIter>(*store_, store_->events,
-                                             keys::EncodeEventKey({sid, s.bid, s.lo}),
-                                             keys::EncodeEventKey({sid, s.bid, s.hi + 1}))};
+               std::make_unique<BoundedIter>(
+                   *store_, store_->events, keys::EncodeEventKey({sid, s.bid, s.lo}),
+                   keys::EncodeEventKey({sid, s.bid, s.hi + 1}), Cache::kFill)};
       c.iter->it->SeekToFirst();
       cursors_.push_back(std::move(c));
     }

@@ -1,12 +1,15 @@
 // Reading: by seq in both directions with bounds, by occurred date over a
-// lineage, single events, and waiting for a new head.
+// lineage, single events, waiting for a new head, and which reads cache.
 #include <algorithm>
 #include <thread>
 
 #include <fmt/format.h>
 
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
 
+#include "ledger/rocks_ledger.h"
+#include "ledger/store.h"
 #include "ledger_test_util.h"
 
 namespace demarche::ledger {
@@ -142,6 +145,30 @@ TEST_F(LedgerTest, ReadByOccurredMatchesASortOfTheLineage) {
           << branch << " from " << from << " to " << to;
     }
   }
+}
+
+// A read in seq order passes the block cache by (each cached block is
+// fresh memory and a long run would evict the working set); a read in date
+// order caches event blocks, which it seeks back into.
+TEST_F(LedgerTest, ReadsInSeqOrderBypassTheBlockCacheReadsByDateFillIt) {
+  std::vector<v1::Event> events = ltest::Statements("big", 60);
+  for (v1::Event& e : events) e.set_summary(std::string(3000, 's'));
+  AppendOk("main", events);
+  Store& store = dynamic_cast<RocksLedger&>(*ledger_).store_for_testing();
+  ASSERT_TRUE(store.db->Flush(rocksdb::FlushOptions(), {store.events, store.dates}).ok());
+  auto cached = [&] {
+    uint64_t bytes = 0;
+    EXPECT_TRUE(store.db->GetIntProperty(store.events, "rocksdb.block-cache-usage", &bytes));
+    return bytes;
+  };
+  const uint64_t before = cached();
+  EXPECT_EQ(ReadAll(*ledger_, "s", "main").size(), 60u);
+  ReadOptions backward;
+  backward.direction = Direction::kBackward;
+  EXPECT_EQ(ReadAll(*ledger_, "s", "main", backward).size(), 60u);
+  EXPECT_LT(cached(), before + kEventBlockBytes / 2);
+  EXPECT_EQ(ByOccurred(*ledger_, "main", nullptr, nullptr).size(), 60u);
+  EXPECT_GE(cached(), before + 2 * kEventBlockBytes);
 }
 
 TEST_F(LedgerTest, GetEventAndFindEvent) {
