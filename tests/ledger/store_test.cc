@@ -126,6 +126,19 @@ TEST(StoreTest, FlushedEventFilesAreUncompressedInLargeBlocksDeeperLevelsCompres
   EXPECT_EQ(snapshots.begin()->second, std::set<std::string>{"LZ4"});
 }
 
+// Only the ids are probed for misses (every appended id); the other appended
+// column families would pay for a memtable bloom on every insert.
+TEST(StoreTest, OnlyTheIdsHaveAMemtableBloom) {
+  ltest::TempDir dir;
+  auto store = Store::Open(dir.path(), ltest::FastOptions());
+  ASSERT_TRUE(store.ok()) << store.status();
+  Store& s = **store;
+  EXPECT_GT(s.db->GetOptions(s.ids).memtable_prefix_bloom_size_ratio, 0);
+  EXPECT_TRUE(s.db->GetOptions(s.ids).memtable_whole_key_filtering);
+  EXPECT_EQ(s.db->GetOptions(s.events).memtable_prefix_bloom_size_ratio, 0);
+  EXPECT_EQ(s.db->GetOptions(s.dates).memtable_prefix_bloom_size_ratio, 0);
+}
+
 uint64_t BlockCacheBytes(Store& store) {
   uint64_t bytes = 0;
   EXPECT_TRUE(store.db->GetIntProperty(store.events, "rocksdb.block-cache-usage", &bytes));
