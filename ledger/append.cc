@@ -18,12 +18,12 @@
 //    the first present id. Batches are all or nothing, so such a batch is not
 //    a retry of one; the client should resend only the new events.
 #include <deque>
-#include <unordered_map>
 
 #include <rocksdb/write_batch.h>
 
 #include <fmt/format.h>
 
+#include "absl/container/flat_hash_map.h"
 #include "ledger/canonical.h"
 #include "ledger/clock.h"
 #include "ledger/date.h"
@@ -41,8 +41,10 @@ std::string EventPath(size_t i) {
   return out;
 }
 
-// Events staged by earlier requests of the current group, by client id.
-using Overlay = std::unordered_map<std::string, const v1::Event*>;
+// Events staged by earlier requests of the current group, by client id (a
+// view of the staged event's own id: the events stay put until the group is
+// written).
+using Overlay = absl::flat_hash_map<std::string_view, const v1::Event*>;
 
 class Stager {
  public:
@@ -140,7 +142,8 @@ absl::StatusOr<AppendResult> Stager::Stage(AppendRequest& r, keys::Head* head) {
         "expected_head {} but branch \"{}\" head is {}", r.expected_head, branch_name, head->seq));
 
   // 3. References: to the lineage, or to an earlier event of this batch.
-  std::unordered_map<std::string_view, const v1::Event*> batch_ids;
+  absl::flat_hash_map<std::string_view, const v1::Event*> batch_ids;
+  batch_ids.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     for (const Reference& ref : ReferencesOf(r.content[i], EventPath(i))) {
       std::optional<ReferenceTarget> target;
