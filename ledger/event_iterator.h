@@ -15,6 +15,9 @@ class EventIterator {
   virtual void Next() = 0;
   // The current event. Requires Valid(); the reference lives until Next().
   virtual const v1::Event& event() const = 0;
+  // Moves the current event out (requires Valid(); event() is then
+  // unspecified until Next()). By default a copy.
+  virtual v1::Event TakeEvent() { return event(); }
   virtual absl::Status status() const = 0;
 };
 

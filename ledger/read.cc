@@ -85,6 +85,7 @@ class SeqIterator final : public EventIterator {
 
   bool Valid() const override { return valid_; }
   const v1::Event& event() const override { return event_; }
+  v1::Event TakeEvent() override { return std::move(event_); }
   absl::Status status() const override { return status_; }
   void Next() override {
     if (!valid_) return;
@@ -190,6 +191,7 @@ class OccurredIterator final : public EventIterator {
 
   bool Valid() const override { return valid_; }
   const v1::Event& event() const override { return event_; }
+  v1::Event TakeEvent() override { return std::move(event_); }
   absl::Status status() const override { return status_; }
   void Next() override {
     if (!valid_) return;

