@@ -181,6 +181,9 @@ absl::StatusOr<AppendResult> Stager::Stage(AppendRequest& r, keys::Head* head) {
         keys::EncodeIdLocation({e.seq(), sort_key, PackReferenceTarget(ReferenceTargetOf(e))}));
     batch_->Put(store_.dates, keys::EncodeDateKey({branch_.sid, branch_.bid, sort_key, e.seq()}),
                 rocksdb::Slice());
+    if (e.move().has_correction())
+      batch_->Put(store_.corrections, keys::EncodeEventKey({branch_.sid, branch_.bid, e.seq()}),
+                  rocksdb::Slice());
     head->seq = e.seq();
     head->hash = e.hash();
   }

@@ -13,6 +13,11 @@
 //              'H' sid:u32 bid:u32                      -> head_seq:u64 head_hash:32 bytes
 //   snapshots  sid:u32 bid:u32 user_key                 -> user value
 //   meta       "schema_version"                         -> u32
+//   corrections sid:u32 bid:u32 seq:u64                 -> "" (the correction events;
+//                                                           keys as events)
+//
+// Schema versions: 1 had no corrections index; opening a version-1 ledger
+// builds it (ledger/store.cc).
 //
 // sid / bid are the numeric ids the ledger assigns to scenarios and branches.
 // Decoders never crash on malformed input: they return std::nullopt.
@@ -26,7 +31,7 @@
 namespace demarche::ledger::keys {
 
 inline constexpr std::string_view kSchemaVersionKey = "schema_version";
-inline constexpr uint32_t kSchemaVersion = 1;
+inline constexpr uint32_t kSchemaVersion = 2;
 inline constexpr size_t kHashBytes = 32;
 
 // ---- Integers ----------------------------------------------------------------

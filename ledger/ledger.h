@@ -74,9 +74,9 @@ struct ReadOptions {
   uint64_t from_seq = 0;
   // Ignore events with seq above this (a "known at" bound). 0 = no bound.
   uint64_t max_seq = 0;
-  // A hint for readers that only want correction events (the replay engine's
-  // scan for corrections): the ledger may skip other events without parsing
-  // them. Callers must still check move().has_correction().
+  // Only the correction events (the replay engine's look for corrections),
+  // found through an index: the read costs what they number, not the
+  // branch's length.
   bool corrections_only = false;
 };
 

@@ -4,8 +4,6 @@
 #include <algorithm>
 
 #include <fmt/format.h>
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/wire_format_lite.h>
 
 #include "ledger/date.h"
 #include "ledger/rocks_ledger.h"
@@ -14,33 +12,6 @@ namespace demarche::ledger {
 namespace {
 
 std::string_view View(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
-
-// Whether stored event bytes may hold a correction move: walks the wire format
-// (Event.move, then Move.correction) without parsing the event. Never false
-// for a correction; true when in doubt (malformed bytes are parsed, and
-// reported, by the caller).
-bool MayBeCorrection(const rocksdb::Slice& bytes) {
-  using google::protobuf::internal::WireFormatLite;
-  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
-                                            static_cast<int>(bytes.size()));
-  while (const uint32_t tag = in.ReadTag()) {
-    if (WireFormatLite::GetTagFieldNumber(tag) != v1::Event::kMoveFieldNumber ||
-        WireFormatLite::GetTagWireType(tag) != WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
-      if (!WireFormatLite::SkipField(&in, tag)) return true;
-      continue;
-    }
-    uint32_t length = 0;
-    if (!in.ReadVarint32(&length)) return true;
-    const auto limit = in.PushLimit(static_cast<int>(length));
-    while (const uint32_t inner = in.ReadTag()) {
-      if (WireFormatLite::GetTagFieldNumber(inner) == v1::Move::kCorrectionFieldNumber) return true;
-      if (!WireFormatLite::SkipField(&in, inner)) return true;
-    }
-    if (!in.ConsumedEntireMessage()) return true;
-    in.PopLimit(limit);
-  }
-  return !in.ConsumedEntireMessage();
-}
 
 // Whether an iterator's blocks go into the block cache. A run read once
 // (in seq order, or an index) is read past the cache: each cached block is
@@ -68,7 +39,9 @@ struct BoundedIter {
 };
 
 // Events by seq. Segments are visited in the read direction; events hidden by
-// a cutoff are skipped.
+// a cutoff are skipped. With corrections_only it walks the corrections index
+// instead and reads each of its events at a point: a replay's look for
+// corrections costs what they number, not the branch's length.
 class SeqIterator final : public EventIterator {
  public:
   SeqIterator(std::shared_ptr<const Store> store, uint32_t sid, std::vector<Segment> segments,
@@ -100,8 +73,9 @@ class SeqIterator final : public EventIterator {
     const Segment& s = segments_[next_segment_++];
     cutoff_ = s.cutoff_key;
     iter_ = std::make_unique<BoundedIter>(
-        *store_, store_->events, keys::EncodeEventKey({sid_, s.bid, s.lo}),
-        keys::EncodeEventKey({sid_, s.bid, s.hi + 1}), Cache::kBypass);
+        *store_, corrections_only_ ? store_->corrections : store_->events,
+        keys::EncodeEventKey({sid_, s.bid, s.lo}), keys::EncodeEventKey({sid_, s.bid, s.hi + 1}),
+        Cache::kBypass);
     if (dir_ == Direction::kForward)
       iter_->it->SeekToFirst();
     else
@@ -128,11 +102,9 @@ class SeqIterator final : public EventIterator {
         OpenSegment();
         continue;
       }
-      if (corrections_only_ && !MayBeCorrection(it.value())) {
-        Step();
-        continue;
-      }
-      if (!event_.ParseFromArray(it.value().data(), static_cast<int>(it.value().size()))) {
+      if (corrections_only_) {
+        if (!ReadIndexed(View(it.key()))) return;
+      } else if (!event_.ParseFromArray(it.value().data(), static_cast<int>(it.value().size()))) {
         auto key = keys::DecodeEventKey(View(it.key()));
         status_ = absl::DataLossError(
             fmt::format("stored event at seq {} does not parse", key ? key->seq : 0));
@@ -144,6 +116,28 @@ class SeqIterator final : public EventIterator {
       }
       Step();
     }
+  }
+
+  // Reads into event_ the event that an index key names; false (status_
+  // set) if the key is malformed or names no stored event.
+  bool ReadIndexed(std::string_view index_key) {
+    auto key = keys::DecodeEventKey(index_key);
+    if (!key) {
+      status_ = absl::DataLossError("malformed corrections index key");
+      return false;
+    }
+    auto event = store_->GetEvent(key->sid, key->bid, key->seq);
+    if (!event.ok()) {
+      status_ = event.status();
+      return false;
+    }
+    if (!event->has_value()) {
+      status_ = absl::DataLossError(
+          fmt::format("corrections index names seq {} but no event is stored", key->seq));
+      return false;
+    }
+    event_ = **std::move(event);
+    return true;
   }
 
   std::shared_ptr<const Store> store_;

@@ -6,6 +6,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
 #include <rocksdb/write_buffer_manager.h>
 
 #include <fmt/format.h>
@@ -23,6 +24,35 @@ absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.IsBusy() || s.IsTimedOut() || s.IsTryAgain()) return absl::UnavailableError(msg);
   return absl::InternalError(msg);
 }
+
+namespace {
+
+// Schema 1 -> 2: builds the corrections index from the stored events and
+// records version 2 in the same write. An event that does not parse is left
+// out (every read of it reports DATA_LOSS, as before).
+absl::Status IndexCorrections(Store& store) {
+  rocksdb::ReadOptions scan;
+  scan.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(store.db->NewIterator(scan, store.events));
+  rocksdb::WriteBatch batch;
+  v1::Event event;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const rocksdb::Slice value = it->value();
+    if (event.ParseFromArray(value.data(), static_cast<int>(value.size())) &&
+        event.move().has_correction())
+      batch.Put(store.corrections, it->key(), rocksdb::Slice());
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "indexing corrections");
+  const std::string version = keys::EncodeU32(keys::kSchemaVersion);
+  batch.Put(store.meta,
+            rocksdb::Slice(keys::kSchemaVersionKey.data(), keys::kSchemaVersionKey.size()),
+            version);
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  return FromRocks(store.db->Write(sync, &batch), "writing the corrections index");
+}
+
+}  // namespace
 
 Store::~Store() {
   if (!db) return;
@@ -100,7 +130,11 @@ absl::StatusOr<std::shared_ptr<Store>> Store::Open(const std::string& path,
     } else if (cf == "snapshots") {
       descriptors.emplace_back(name, snapshots);
     } else {
-      descriptors.emplace_back(name, cf == "ids" ? appended : cf == "dates" ? dates : cf_options);
+      // The corrections index is written like the dates (in key order per
+      // branch) and only ever scanned.
+      descriptors.emplace_back(name, cf == "ids"                            ? appended
+                                     : cf == "dates" || cf == "corrections" ? dates
+                                                                            : cf_options);
     }
   }
 
@@ -125,6 +159,7 @@ absl::StatusOr<std::shared_ptr<Store>> Store::Open(const std::string& path,
   store->dates = store->handles[5];
   store->snapshots = store->handles[6];
   store->meta = store->handles[7];
+  store->corrections = store->handles[8];
 
   // Schema version: written on first open, checked afterwards.
   auto version = store->Get(store->meta, keys::kSchemaVersionKey);
@@ -137,7 +172,9 @@ absl::StatusOr<std::shared_ptr<Store>> Store::Open(const std::string& path,
     if (!s.ok()) return FromRocks(s, "writing schema version");
   } else {
     auto v = keys::DecodeU32(**version);
-    if (!v || *v != keys::kSchemaVersion)
+    if (v && *v == 1) {
+      if (absl::Status st = IndexCorrections(*store); !st.ok()) return st;
+    } else if (!v || *v != keys::kSchemaVersion)
       return absl::FailedPreconditionError(
           fmt::format("ledger at {} has schema version {}; this build reads version {}", path,
                       v ? std::to_string(*v) : "(unreadable)", keys::kSchemaVersion));

@@ -19,8 +19,8 @@
 namespace demarche::ledger {
 
 // Column family names, in the order Store::handles holds them.
-inline constexpr const char* kColumnFamilies[] = {"events", "branches",  "scenarios", "ids",
-                                                  "dates",  "snapshots", "meta"};
+inline constexpr const char* kColumnFamilies[] = {
+    "events", "branches", "scenarios", "ids", "dates", "snapshots", "meta", "corrections"};
 
 // Size of the events column family's table blocks (the others keep
 // RocksDB's 4 KB).
@@ -36,6 +36,7 @@ struct Store {
   rocksdb::ColumnFamilyHandle* dates = nullptr;
   rocksdb::ColumnFamilyHandle* snapshots = nullptr;
   rocksdb::ColumnFamilyHandle* meta = nullptr;
+  rocksdb::ColumnFamilyHandle* corrections = nullptr;
 
   Store() = default;
   Store(const Store&) = delete;

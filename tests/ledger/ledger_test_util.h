@@ -9,9 +9,12 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
 
 #include "ledger/date.h"
+#include "ledger/keys.h"
 #include "ledger/ledger.h"
+#include "ledger/store.h"
 
 namespace demarche::ledger::ltest {
 
@@ -31,6 +34,54 @@ class TempDir {
 
  private:
   std::string path_;
+};
+
+// The data directory opened with RocksDB alone, as tampering or another
+// build would see it (the ledger must be closed).
+class RawDb {
+ public:
+  explicit RawDb(const std::string& path) {
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    cfs.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+    for (const char* name : kColumnFamilies) cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    rocksdb::DB* raw = nullptr;
+    rocksdb::Status s = rocksdb::DB::Open(rocksdb::DBOptions(), path, cfs, &handles_, &raw);
+    if (!s.ok()) throw std::runtime_error("opening " + path + ": " + s.ToString());
+    db_.reset(raw);
+  }
+  ~RawDb() {
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+    db_->Close().PermitUncheckedError();
+  }
+  rocksdb::DB& db() { return *db_; }
+  // A column family by its name in kColumnFamilies.
+  rocksdb::ColumnFamilyHandle* cf(std::string_view name) {
+    for (size_t i = 0; i < std::size(kColumnFamilies); ++i)
+      if (name == kColumnFamilies[i]) return handles_.at(i + 1);
+    throw std::invalid_argument("no column family " + std::string(name));
+  }
+  rocksdb::ColumnFamilyHandle* events() { return cf("events"); }
+  rocksdb::ColumnFamilyHandle* branches() { return cf("branches"); }
+  // Sids and bids are assigned from 1 in creation order: a first scenario
+  // is 1, its main branch 1, the next branch 2.
+  static std::string EventKey(uint64_t seq, uint32_t bid = 1) {
+    return keys::EncodeEventKey({1, bid, seq});
+  }
+  std::string Get(rocksdb::ColumnFamilyHandle* cf, const std::string& key) {
+    std::string v;
+    EXPECT_TRUE(db_->Get(rocksdb::ReadOptions(), cf, key, &v).ok()) << "no key";
+    return v;
+  }
+  void Put(rocksdb::ColumnFamilyHandle* cf, const std::string& key, const std::string& value) {
+    ASSERT_TRUE(db_->Put(rocksdb::WriteOptions(), cf, key, value).ok());
+  }
+  void Delete(rocksdb::ColumnFamilyHandle* cf, const std::string& key) {
+    ASSERT_TRUE(db_->Delete(rocksdb::WriteOptions(), cf, key).ok());
+  }
+
+ private:
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::unique_ptr<rocksdb::DB> db_;
 };
 
 inline Options FastOptions() {
@@ -89,6 +140,17 @@ inline v1::Event Proposal(const std::string& id, const char* date = "2003-12-09"
   t->set_giver("PRK");
   t->set_receiver("USA");
   t->set_what("freeze");
+  return e;
+}
+
+// A correction retracting `target`.
+inline v1::Event Retraction(const std::string& id, const std::string& target,
+                            const char* date = "2003-09-01") {
+  v1::Event e = Statement(id, date);
+  v1::Correction* c = e.mutable_move()->mutable_correction();
+  c->set_target(target);
+  c->set_retract(true);
+  c->set_reason("recorded in error");
   return e;
 }
 

@@ -19,6 +19,7 @@ namespace {
 using ltest::Ids;
 using ltest::LedgerTest;
 using ltest::ReadAll;
+using ltest::Retraction;
 using ltest::Seqs;
 using ltest::Statement;
 using Strings = std::vector<std::string>;
@@ -83,6 +84,40 @@ TEST_F(LedgerTest, ReadByOccurredOrdersByDateThenSeqOverTheLineage) {
   EXPECT_EQ(Ids(ByOccurred(*ledger_, "b", "2003-09", "2003-12-01")), (Strings{"b1", "m12"}));
   EXPECT_EQ(Ids(ByOccurred(*ledger_, "b", nullptr, nullptr, 6)),
             (Strings{"y", "d1", "b1", "m12", "d2", "d2b"}));
+}
+
+// corrections_only walks the corrections index: exactly the corrections of
+// the lineage, in either direction, within the seq bounds and a fork's cutoff.
+TEST_F(LedgerTest, ReadsOnlyTheCorrectionsOfTheLineage) {
+  AppendOk("main", {Statement("a", "2003-08-27"), Statement("b", "2003-08-28"),
+                    Retraction("fix-a", "a", "2003-09-01"), Statement("c", "2003-09-02"),
+                    Retraction("fix-b", "b", "2004-01-10")});
+  ASSERT_TRUE(ledger_->CreateBranch("s", "fork", "main", 5, ltest::Date("2003-12"), "a", "").ok());
+  AppendOk("fork", {Retraction("fix-c", "c", "2003-10-01"), Statement("d", "2003-10-02")});
+  AppendOk("main", {Retraction("fix-c", "c", "2004-02-01")});
+  auto corrections = [&](const std::string& branch, Direction d, uint64_t from, uint64_t max) {
+    ReadOptions o;
+    o.corrections_only = true;
+    o.direction = d;
+    o.from_seq = from;
+    o.max_seq = max;
+    return ReadAll(*ledger_, "s", branch, o);
+  };
+  const auto F = Direction::kForward, B = Direction::kBackward;
+  EXPECT_EQ(Ids(corrections("main", F, 0, 0)), (Strings{"fix-a", "fix-b", "fix-c"}));
+  EXPECT_EQ(Seqs(corrections("main", F, 0, 0)), (U64s{3, 5, 6}));
+  EXPECT_EQ(Ids(corrections("main", B, 0, 0)), (Strings{"fix-c", "fix-b", "fix-a"}));
+  EXPECT_EQ(Ids(corrections("main", F, 4, 5)), (Strings{"fix-b"}));
+  // The fork inherits fix-a; fix-b is past its cutoff, main's fix-c past its
+  // fork point.
+  const std::vector<v1::Event> fork = corrections("fork", F, 0, 0);
+  EXPECT_EQ(Ids(fork), (Strings{"fix-a", "fix-c"}));
+  EXPECT_EQ(Seqs(fork), (U64s{3, 6}));
+  ASSERT_EQ(fork.size(), 2u);
+  EXPECT_EQ(fork[1].branch(), "fork");
+  // And after a reopen.
+  Reopen();
+  EXPECT_EQ(Ids(corrections("fork", B, 0, 0)), (Strings{"fix-c", "fix-a"}));
 }
 
 // The date-order reader steps through nearby events and seeks for far or

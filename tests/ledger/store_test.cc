@@ -171,5 +171,53 @@ TEST(StoreTest, PointReadsOfOneEventLeaveTheBlockCacheAsItWas) {
   EXPECT_GE(BlockCacheBytes(s), before + kEventBlockBytes / 2);
 }
 
+// A ledger written before the corrections index (schema 1) gets it when
+// opened: its corrections are found again and the version moves to 2. A
+// version this build does not know is refused.
+TEST(StoreTest, OpeningASchemaOneLedgerIndexesItsCorrections) {
+  const std::string kVersion(keys::kSchemaVersionKey);
+  ltest::TempDir dir;
+  {
+    auto ledger = ltest::OpenOrDie(dir.path());
+    ASSERT_TRUE(ledger->CreateScenario(ltest::SixParty(), "curator").ok());
+    ASSERT_TRUE(ledger
+                    ->Append("s", "main",
+                             {ltest::Statement("a"), ltest::Retraction("fix-a", "a"),
+                              ltest::Statement("b"), ltest::Retraction("fix-b", "b")},
+                             kAnyHead, "tester")
+                    .ok());
+  }
+  {
+    ltest::RawDb raw(dir.path());
+    EXPECT_EQ(keys::DecodeU32(raw.Get(raw.cf("meta"), kVersion)), 2u);
+    std::unique_ptr<rocksdb::Iterator> it(raw.db().NewIterator({}, raw.cf("corrections")));
+    int indexed = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      EXPECT_TRUE(raw.db().Delete({}, raw.cf("corrections"), it->key()).ok());
+      ++indexed;
+    }
+    EXPECT_EQ(indexed, 2);
+    raw.Put(raw.cf("meta"), kVersion, keys::EncodeU32(1));
+  }
+  auto read_corrections = [&] {
+    auto ledger = ltest::OpenOrDie(dir.path());
+    ReadOptions o;
+    o.corrections_only = true;
+    return ledger ? ltest::Ids(ltest::ReadAll(*ledger, "s", "main", o))
+                  : std::vector<std::string>{"(no ledger)"};
+  };
+  EXPECT_EQ(read_corrections(), (std::vector<std::string>{"fix-a", "fix-b"}));
+  {
+    ltest::RawDb raw(dir.path());
+    EXPECT_EQ(keys::DecodeU32(raw.Get(raw.cf("meta"), kVersion)), 2u);
+    raw.Put(raw.cf("meta"), kVersion, keys::EncodeU32(3));
+  }
+  auto refused = Ledger::Open(dir.path(), ltest::FastOptions());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("has schema version 3; this build reads version 2"),
+            std::string::npos)
+      << refused.status();
+}
+
 }  // namespace
 }  // namespace demarche::ledger

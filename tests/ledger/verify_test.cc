@@ -2,8 +2,6 @@
 // and swapped events, a consistently rewritten event, a forged head.
 #include <memory>
 
-#include <rocksdb/db.h>
-
 #include <gtest/gtest.h>
 
 #include "ledger/canonical.h"
@@ -16,45 +14,7 @@ namespace {
 
 using ltest::Statement;
 
-// The data directory opened directly, without the ledger (which must be closed).
-class RawDb {
- public:
-  explicit RawDb(const std::string& path) {
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const char* name :
-         {"default", "events", "branches", "scenarios", "ids", "dates", "snapshots", "meta"})
-      cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
-    rocksdb::DB* raw = nullptr;
-    rocksdb::Status s = rocksdb::DB::Open(rocksdb::DBOptions(), path, cfs, &handles_, &raw);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    db_.reset(raw);
-  }
-  ~RawDb() {
-    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
-  }
-  rocksdb::ColumnFamilyHandle* events() { return handles_[1]; }
-  rocksdb::ColumnFamilyHandle* branches() { return handles_[2]; }
-  // Sids and bids are assigned from 1 in creation order: scenario "s" is 1,
-  // its main branch 1, the next branch 2.
-  static std::string EventKey(uint64_t seq, uint32_t bid = 1) {
-    return keys::EncodeEventKey({1, bid, seq});
-  }
-  std::string Get(rocksdb::ColumnFamilyHandle* cf, const std::string& key) {
-    std::string v;
-    EXPECT_TRUE(db_->Get(rocksdb::ReadOptions(), cf, key, &v).ok()) << "no key";
-    return v;
-  }
-  void Put(rocksdb::ColumnFamilyHandle* cf, const std::string& key, const std::string& value) {
-    ASSERT_TRUE(db_->Put(rocksdb::WriteOptions(), cf, key, value).ok());
-  }
-  void Delete(rocksdb::ColumnFamilyHandle* cf, const std::string& key) {
-    ASSERT_TRUE(db_->Delete(rocksdb::WriteOptions(), cf, key).ok());
-  }
-
- private:
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  std::unique_ptr<rocksdb::DB> db_;
-};
+using ltest::RawDb;
 
 class VerifyTest : public ltest::LedgerTest {
  protected:

@@ -42,27 +42,16 @@ constexpr uint64_t kTarget = 3;  // the event the sweep changes
 constexpr uint64_t kEvents = 5;
 constexpr int kCopies = 24;
 
-// The data directory opened with RocksDB alone (the ledger must be closed).
+// The data directory opened with RocksDB alone (the ledger must be closed);
+// errors throw, since a sweep of thousands of changes cannot go on after one.
 class Offline {
  public:
-  explicit Offline(const std::string& path) {
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    cfs.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
-    for (const char* name : kColumnFamilies) cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
-    rocksdb::DB* raw = nullptr;
-    Check(rocksdb::DB::Open(rocksdb::DBOptions(), path, cfs, &handles_, &raw), "opening");
-    db_.reset(raw);
-    events_ = handles_.at(1);  // kColumnFamilies[0] is "events"
-  }
-  ~Offline() {
-    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
-    db_->Close().PermitUncheckedError();
-  }
+  explicit Offline(const std::string& path) : raw_(path) {}
   // The key of `seq` in each scenario's main branch, found by reading the
   // stored events (scenario name -> key).
   std::map<std::string, std::string> Keys(uint64_t seq) {
     std::map<std::string, std::string> out;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), events_));
+    std::unique_ptr<rocksdb::Iterator> it(raw_.db().NewIterator(rocksdb::ReadOptions(), events()));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       auto k = keys::DecodeEventKey(it->key().ToStringView());
       v1::Event e;
@@ -74,23 +63,22 @@ class Offline {
   }
   std::string Get(const std::string& key) {
     std::string v;
-    Check(db_->Get(rocksdb::ReadOptions(), events_, key, &v), "reading");
+    Check(raw_.db().Get(rocksdb::ReadOptions(), events(), key, &v), "reading");
     return v;
   }
   void Put(const std::string& key, const std::string& value) {
-    Check(db_->Put(rocksdb::WriteOptions(), events_, key, value), "writing");
+    Check(raw_.db().Put(rocksdb::WriteOptions(), events(), key, value), "writing");
   }
   void Delete(const std::string& key) {
-    Check(db_->Delete(rocksdb::WriteOptions(), events_, key), "deleting");
+    Check(raw_.db().Delete(rocksdb::WriteOptions(), events(), key), "deleting");
   }
 
  private:
   static void Check(const rocksdb::Status& s, const char* what) {
     if (!s.ok()) throw std::runtime_error(std::string(what) + ": " + s.ToString());
   }
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  std::unique_ptr<rocksdb::DB> db_;
-  rocksdb::ColumnFamilyHandle* events_ = nullptr;
+  rocksdb::ColumnFamilyHandle* events() { return raw_.events(); }
+  ltest::RawDb raw_;
 };
 
 // A proposal using most of the schema: a span, several parties, terms with
