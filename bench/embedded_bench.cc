@@ -426,7 +426,9 @@ absl::Status FoldBreakdown(const EmbeddedOptions& o, const std::string& main_dir
   for (int rep = 1; rep <= o.repeats; ++rep) {
     Progress(
         fmt::format("fold breakdown: read in fold order, pure fold, state size (rep {})", rep));
-    auto it = (*l)->ReadByOccurred(kScenario, kMain, ledger::kMinDateKey, ledger::kMaxDateKey, 0);
+    // As the replay reads it: the fields a fold uses.
+    auto it = (*l)->ReadByOccurred(kScenario, kMain, ledger::kMinDateKey, ledger::kMaxDateKey, 0,
+                                   ledger::EventFields::kMove);
     if (!it.ok()) return it.status();
     replay::FoldState state(roster);
     double fold_s = 0;

@@ -207,7 +207,8 @@ int main(int argc, char** argv) {
   start = Clock::now();
   count = 0;
   {
-    auto it = l->ReadByOccurred("bench", "main", dl::kMinDateKey, dl::kMaxDateKey, 0);
+    auto it = l->ReadByOccurred("bench", "main", dl::kMinDateKey, dl::kMaxDateKey, 0,
+                                dl::EventFields::kAll);
     if (!it.ok()) Die(it.status().ToString());
     for (; (*it)->Valid(); (*it)->Next()) ++count;
     if (!(*it)->status().ok()) Die((*it)->status().ToString());

@@ -218,4 +218,48 @@ std::string Hex(std::string_view bytes) {
   return out;
 }
 
+bool ParseMoveFields(std::string_view bytes, v1::Event* event) {
+  using google::protobuf::internal::WireFormatLite;
+  constexpr int kLastMoveField = v1::Event::kMoveFieldNumber;
+  static_assert(v1::Event::kIdFieldNumber == 1 && kLastMoveField == 6);
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                            static_cast<int>(bytes.size()));
+  int run_end = -1;  // where fields 1-6 end
+  bool in_order = true;
+  uint64_t seq = 0;
+  for (int at = 0; const uint32_t tag = in.ReadTag(); at = in.CurrentPosition()) {
+    const int field = WireFormatLite::GetTagFieldNumber(tag);
+    if (field > kLastMoveField) {
+      if (run_end < 0) run_end = at;
+    } else if (run_end >= 0) {
+      in_order = false;  // a fold field after the run
+    }
+    if (field == v1::Event::kSeqFieldNumber &&
+        WireFormatLite::GetTagWireType(tag) == WireFormatLite::WIRETYPE_VARINT) {
+      if (!in.ReadVarint64(&seq)) return false;
+    } else if (!WireFormatLite::SkipField(&in, tag)) {
+      return false;
+    }
+  }
+  if (!in.ConsumedEntireMessage() || in.CurrentPosition() != static_cast<int>(bytes.size()))
+    return false;
+  if (!in_order) {
+    if (!event->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return false;
+    event->clear_sources();
+    event->clear_context();
+    event->clear_summary();
+    event->clear_scenario();
+    event->clear_branch();
+    event->clear_recorded_at();
+    event->clear_recorded_by();
+    event->clear_prev_hash();
+    event->clear_hash();
+    return true;
+  }
+  if (run_end < 0) run_end = static_cast<int>(bytes.size());
+  if (!event->ParseFromArray(bytes.data(), run_end)) return false;
+  event->set_seq(seq);
+  return true;
+}
+
 }  // namespace demarche::ledger

@@ -67,6 +67,14 @@ v1::Event ClientContent(const v1::Event& event);
 void MakeClientContent(v1::Event* event);
 void ClearEnvelope(v1::Event* event);
 
+// Parses of stored (canonical) bytes only what a fold reads: id, occurred,
+// occurred_end, actor, recipients, move (fields 1-6, which the canonical
+// encoding writes first, so they parse as one run) and seq; the sources,
+// context, summary and the rest of the envelope stay empty. Bytes in another
+// field order are parsed whole and then cut down to the same fields. False
+// if the bytes do not parse.
+bool ParseMoveFields(std::string_view bytes, v1::Event* event);
+
 // Lowercase hex, for messages.
 std::string Hex(std::string_view bytes);
 

@@ -80,6 +80,15 @@ struct ReadOptions {
   bool corrections_only = false;
 };
 
+// What a read parses of each stored event.
+enum class EventFields {
+  kAll,
+  // What a fold reads (ParseMoveFields in ledger/canonical.h): id, dates,
+  // parties, move and seq. Sources, summary and the rest of the envelope are
+  // left empty; a replay, which never shows them, parses and frees less.
+  kMove,
+};
+
 class Ledger {
  public:
   // Opens (or creates) the data directory at `path`.
@@ -158,12 +167,10 @@ class Ledger {
                                                               const ReadOptions& options) = 0;
   // The lineage ordered by (occurred sort key, seq), restricted to events whose
   // occurred sort key lies in [from_key, to_key] (see ledger/date.h) and whose
-  // seq <= max_seq (0 = no bound).
-  virtual absl::StatusOr<std::unique_ptr<EventIterator>> ReadByOccurred(std::string_view scenario,
-                                                                        std::string_view branch,
-                                                                        uint32_t from_key,
-                                                                        uint32_t to_key,
-                                                                        uint64_t max_seq) = 0;
+  // seq <= max_seq (0 = no bound), each parsed as `fields` says.
+  virtual absl::StatusOr<std::unique_ptr<EventIterator>> ReadByOccurred(
+      std::string_view scenario, std::string_view branch, uint32_t from_key, uint32_t to_key,
+      uint64_t max_seq, EventFields fields) = 0;
   // One event of the lineage by seq, or by client id. NOT_FOUND if absent.
   virtual absl::StatusOr<v1::Event> GetEvent(std::string_view scenario, std::string_view branch,
                                              uint64_t seq) = 0;

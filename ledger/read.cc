@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "ledger/canonical.h"
 #include "ledger/date.h"
 #include "ledger/rocks_ledger.h"
 
@@ -162,8 +163,9 @@ class SeqIterator final : public EventIterator {
 class OccurredIterator final : public EventIterator {
  public:
   OccurredIterator(std::shared_ptr<const Store> store, uint32_t sid,
-                   const std::vector<Segment>& segments, uint32_t from_key, uint32_t to_key)
-      : store_(std::move(store)), sid_(sid) {
+                   const std::vector<Segment>& segments, uint32_t from_key, uint32_t to_key,
+                   EventFields fields)
+      : store_(std::move(store)), sid_(sid), fields_(fields) {
     for (const Segment& s : segments) {
       const uint32_t upto = std::min(to_key, s.cutoff_key);
       if (upto < from_key) continue;
@@ -269,7 +271,10 @@ class OccurredIterator final : public EventIterator {
       return;
     }
     const rocksdb::Slice value = c.events->it->value();
-    if (!event_.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+    const bool parsed = fields_ == EventFields::kMove
+                            ? ParseMoveFields(View(value), &event_)
+                            : event_.ParseFromArray(value.data(), static_cast<int>(value.size()));
+    if (!parsed) {
       status_ = absl::DataLossError(fmt::format("stored event at seq {} does not parse", seq));
       return;
     }
@@ -278,6 +283,7 @@ class OccurredIterator final : public EventIterator {
 
   std::shared_ptr<const Store> store_;
   uint32_t sid_;
+  EventFields fields_;
   std::vector<Cursor> cursors_;
   size_t current_ = 0;
   v1::Event event_;
@@ -311,13 +317,13 @@ absl::StatusOr<std::unique_ptr<EventIterator>> RocksLedger::Read(std::string_vie
 
 absl::StatusOr<std::unique_ptr<EventIterator>> RocksLedger::ReadByOccurred(
     std::string_view scenario, std::string_view branch, uint32_t from_key, uint32_t to_key,
-    uint64_t max_seq) {
+    uint64_t max_seq, EventFields fields) {
   auto r = Resolve(scenario, branch);
   if (!r.ok()) return r.status();
   uint64_t hi = r->branch->Head().seq;
   if (max_seq) hi = std::min(hi, max_seq);
-  return std::unique_ptr<EventIterator>(
-      new OccurredIterator(store_, r->branch->sid, Lineage(*r->branch, hi), from_key, to_key));
+  return std::unique_ptr<EventIterator>(new OccurredIterator(
+      store_, r->branch->sid, Lineage(*r->branch, hi), from_key, to_key, fields));
 }
 
 absl::StatusOr<v1::Event> RocksLedger::GetEvent(std::string_view scenario, std::string_view branch,

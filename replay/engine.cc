@@ -303,8 +303,11 @@ class Engine::Impl {
                     Journal* journal = nullptr) {
     bool cancelled = false;
     uint64_t folded = 0;
+    // A step shows its event whole; a fold alone reads only what it folds.
+    const ledger::EventFields fields =
+        step == nullptr ? ledger::EventFields::kMove : ledger::EventFields::kAll;
     absl::Status s =
-        Stream(ctx, run->pos, to_key, [&](const v1::Event& event, const Position& pos) {
+        Stream(ctx, run->pos, to_key, fields, [&](const v1::Event& event, const Position& pos) {
           if (journal != nullptr) journal->Begin();
           run->state.Apply(event);
           run->pos = pos;
@@ -334,8 +337,9 @@ class Engine::Impl {
 
   // Calls fn with each event as it folds (corrected, not void), in fold
   // order, at positions in (after, (to_key, any seq)]; stops when fn says so.
+  // Events read from the ledger carry `fields`; corrected ones come whole.
   absl::Status Stream(const Context& ctx, const Position& after, uint32_t to_key,
-                      const EventFn& fn) {
+                      ledger::EventFields fields, const EventFn& fn) {
     // Corrected events fold at their corrected place: merge them in.
     std::vector<std::pair<Position, v1::Event>> moved;
     for (const auto& [id, original] : ctx.originals) {
@@ -349,7 +353,8 @@ class Engine::Impl {
     size_t next = 0;
 
     if (after.key > to_key) return absl::OkStatus();
-    auto read = ledger_->ReadByOccurred(ctx.scenario, ctx.branch, after.key, to_key, ctx.known_at);
+    auto read =
+        ledger_->ReadByOccurred(ctx.scenario, ctx.branch, after.key, to_key, ctx.known_at, fields);
     if (!read.ok()) return read.status();
     // A fold from the beginning (a replay, a first fold that builds the
     // snapshots) reads the next events on another thread while these fold:

@@ -143,5 +143,52 @@ TEST(CanonicalTest, ClientContentDropsUnknownFieldsAtEveryMessagePath) {
     EXPECT_NE(std::find(names.begin(), names.end(), deep), names.end()) << deep;
 }
 
+// A stored event parsed for a fold keeps exactly id .. move and seq, from
+// canonical bytes (the fold fields first) and from bytes in another order.
+TEST(CanonicalTest, ParseMoveFieldsKeepsWhatAFoldReads) {
+  v1::Event e = ltest::Proposal("p", "2003-12-09");
+  *e.mutable_occurred_end() = ltest::Date("2003-12-10");
+  e.add_recipients("JPN");
+  e.mutable_move()->set_weight(4.5);
+  e.set_context(v1::CONTEXT_HISTORICAL);
+  e.set_summary("a package deal");
+  e.set_scenario("s");
+  e.set_branch("main");
+  e.set_seq(7);
+  e.mutable_recorded_at()->set_seconds(1700000000);
+  e.set_recorded_by("curator");
+  e.set_prev_hash(ZeroHash());
+  ASSERT_GT(e.sources_size(), 0);
+  const std::string bytes = Seal(&e);
+
+  v1::Event want;
+  want.set_id(e.id());
+  *want.mutable_occurred() = e.occurred();
+  *want.mutable_occurred_end() = e.occurred_end();
+  *want.mutable_actor() = e.actor();
+  *want.mutable_recipients() = e.recipients();
+  *want.mutable_move() = e.move();
+  want.set_seq(7);
+
+  v1::Event got;
+  got.set_summary("left over from a previous event");
+  ASSERT_TRUE(ParseMoveFields(bytes, &got));
+  EXPECT_EQ(CanonicalBytes(got), CanonicalBytes(want)) << got.DebugString();
+
+  // The summary and seq first, then the rest: a fold field after the run.
+  v1::Event head;
+  head.set_summary(e.summary());
+  head.set_seq(e.seq());
+  v1::Event tail = e;
+  tail.clear_summary();
+  tail.clear_seq();
+  v1::Event other;
+  ASSERT_TRUE(ParseMoveFields(CanonicalBytes(head) + CanonicalBytes(tail), &other));
+  EXPECT_EQ(CanonicalBytes(other), CanonicalBytes(want)) << other.DebugString();
+
+  EXPECT_FALSE(ParseMoveFields(bytes.substr(0, bytes.size() - 3), &got));
+  EXPECT_FALSE(ParseMoveFields(std::string("\x0a\xff", 2), &got));
+}
+
 }  // namespace
 }  // namespace demarche::ledger

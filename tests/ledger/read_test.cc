@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
+#include "ledger/canonical.h"
 #include "ledger/prefetch.h"
 #include "ledger/rocks_ledger.h"
 #include "ledger/store.h"
@@ -29,7 +30,7 @@ std::vector<v1::Event> ByOccurred(Ledger& l, const std::string& branch, const ch
                                   const char* to, uint64_t max_seq = 0) {
   const uint32_t from_key = from ? SortKey(ltest::Date(from)) : kMinDateKey;
   const uint32_t to_key = to ? LastDayKey(ltest::Date(to)) : kMaxDateKey;
-  auto it = l.ReadByOccurred("s", branch, from_key, to_key, max_seq);
+  auto it = l.ReadByOccurred("s", branch, from_key, to_key, max_seq, EventFields::kAll);
   EXPECT_TRUE(it.ok()) << it.status();
   std::vector<v1::Event> out;
   if (!it.ok()) return out;
@@ -118,6 +119,31 @@ TEST_F(LedgerTest, ReadsOnlyTheCorrectionsOfTheLineage) {
   // And after a reopen.
   Reopen();
   EXPECT_EQ(Ids(corrections("fork", B, 0, 0)), (Strings{"fix-c", "fix-a"}));
+}
+
+// Read for a fold, the same events in the same order, each cut down to the
+// fields a fold reads.
+TEST_F(LedgerTest, ReadByOccurredForAFoldKeepsTheOrderAndTheFoldFields) {
+  AppendOk("main", {Statement("d2", "2003-12-09"), Statement("d1", "2003-08-27"),
+                    ltest::Proposal("p", "2003-12"), Statement("y", "2003")});
+  ASSERT_TRUE(ledger_->CreateBranch("s", "b", "main", 3, std::nullopt, "a", "").ok());
+  AppendOk("b", {Statement("b1", "2003-09-01")});
+  for (const char* branch : {"main", "b"}) {
+    const std::vector<v1::Event> whole = ByOccurred(*ledger_, branch, nullptr, nullptr);
+    auto it = ledger_->ReadByOccurred("s", branch, kMinDateKey, kMaxDateKey, 0, EventFields::kMove);
+    ASSERT_TRUE(it.ok()) << it.status();
+    size_t i = 0;
+    for (; (*it)->Valid(); (*it)->Next(), ++i) {
+      ASSERT_LT(i, whole.size());
+      v1::Event want;
+      ASSERT_TRUE(ParseMoveFields(CanonicalBytes(whole[i]), &want));
+      EXPECT_EQ(CanonicalBytes((*it)->event()), CanonicalBytes(want)) << branch << " " << i;
+      EXPECT_TRUE((*it)->event().sources().empty());
+      EXPECT_EQ((*it)->event().seq(), whole[i].seq());
+    }
+    EXPECT_TRUE((*it)->status().ok()) << (*it)->status();
+    EXPECT_EQ(i, whole.size()) << branch;
+  }
 }
 
 // The date-order reader steps through nearby events and seeks for far or
