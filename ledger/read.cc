@@ -155,11 +155,14 @@ class SeqIterator final : public EventIterator {
 };
 
 // Events by (occurred sort key, seq): a k-way merge over one date-index
-// cursor per lineage segment (few: one per ancestor). Each cursor also holds
-// an iterator over its segment's events: date order mostly follows seq order
-// with local jumps (month- and year-precision events sort at the start of
-// their period), so the next event is usually a few entries ahead and a few
-// Next() calls replace a point read; farther or backwards, it seeks.
+// cursor per lineage segment (few: one per ancestor). A cursor reads its date
+// index a window at a time and fetches the window's events in seq order,
+// then hands them out in date order. Date order follows seq order only
+// loosely: month- and year-precision events sort at the start of their
+// period, a backdated event far before its neighbours. Fetched one by one in
+// date order, the bench's 300k-event branch takes 23k seeks and 696k steps;
+// by windows of 4096 in seq order, 15k and 407k (counted over its date
+// order), and its read by date went 0.74 -> 0.64 s.
 class OccurredIterator final : public EventIterator {
  public:
   OccurredIterator(std::shared_ptr<const Store> store, uint32_t sid,
@@ -169,19 +172,18 @@ class OccurredIterator final : public EventIterator {
     for (const Segment& s : segments) {
       const uint32_t upto = std::min(to_key, s.cutoff_key);
       if (upto < from_key) continue;
-      Cursor c{s.lo,
-               s.hi,
-               std::make_unique<BoundedIter>(
-                   *store_, store_->dates, keys::EncodeDateKey({sid, s.bid, from_key, 0}),
-                   keys::EncodeDateKey({sid, s.bid, upto, UINT64_MAX}) + '\0', Cache::kBypass),
-               {},
-               std::make_unique<BoundedIter>(
-                   *store_, store_->events, keys::EncodeEventKey({sid, s.bid, s.lo}),
-                   keys::EncodeEventKey({sid, s.bid, s.hi + 1}), Cache::kFill)};
-      c.iter->it->SeekToFirst();
-      cursors_.push_back(std::move(c));
+      Cursor& c = cursors_.emplace_back();
+      c.lo = s.lo;
+      c.hi = s.hi;
+      c.index = std::make_unique<BoundedIter>(
+          *store_, store_->dates, keys::EncodeDateKey({sid, s.bid, from_key, 0}),
+          keys::EncodeDateKey({sid, s.bid, upto, UINT64_MAX}) + '\0', Cache::kBypass);
+      c.events = std::make_unique<BoundedIter>(
+          *store_, store_->events, keys::EncodeEventKey({sid, s.bid, s.lo}),
+          keys::EncodeEventKey({sid, s.bid, s.hi + 1}), Cache::kFill);
+      c.index->it->SeekToFirst();
     }
-    for (Cursor& c : cursors_) Advance(c);
+    for (Cursor& c : cursors_) Fill(c);
     Emit();
   }
 
@@ -192,59 +194,101 @@ class OccurredIterator final : public EventIterator {
   void Next() override {
     if (!valid_) return;
     Cursor& c = cursors_[current_];
-    c.iter->it->Next();
-    Advance(c);
+    if (++c.at == c.window.size()) Fill(c);
     Emit();
   }
 
  private:
+  // One date-index entry of a window and where its event's bytes sit in the
+  // cursor's buffer.
+  struct Entry {
+    keys::DateKey key;
+    size_t offset = 0, size = 0;
+  };
   struct Cursor {
-    uint64_t lo, hi;
-    std::unique_ptr<BoundedIter> iter;
-    std::optional<keys::DateKey> key;  // current in-range entry, or none
-    std::unique_ptr<BoundedIter> events;
+    uint64_t lo = 0, hi = 0;
+    std::unique_ptr<BoundedIter> index;   // the segment's date index
+    std::unique_ptr<BoundedIter> events;  // its events, for the fetches
+    std::vector<Entry> window;            // in date order; window[at] is current
+    size_t at = 0;
+    std::string bytes;  // the window's events
+    size_t next_size = kFirstWindow;
+    const keys::DateKey* key() const { return at < window.size() ? &window[at].key : nullptr; }
   };
 
+  // A window starts small, so the first event comes quickly, and doubles up
+  // to kMaxWindow entries or about kWindowBytes of events.
+  static constexpr size_t kFirstWindow = 64;
+  static constexpr size_t kMaxWindow = 4096;
+  static constexpr size_t kWindowBytes = 4 << 20;
   // Steps forward rather than seeking when the wanted seq is at most this
   // many entries ahead (a Next() costs a fraction of a seek).
   static constexpr uint64_t kStepWindow = 32;
 
-  // Positions c.events on `seq`; false if it is not stored.
-  bool SeekEvent(Cursor& c, uint64_t seq) {
-    rocksdb::Iterator& it = *c.events->it;
-    if (it.Valid()) {
-      auto at = keys::DecodeEventKey(View(it.key()));
-      if (at && at->seq == seq) return true;
-      if (at && at->seq < seq && seq - at->seq <= kStepWindow) {
-        for (it.Next(); it.Valid(); it.Next()) {
-          at = keys::DecodeEventKey(View(it.key()));
-          if (!at || at->seq >= seq) break;
-        }
-        if (it.Valid() && at && at->seq == seq) return true;
-      }
-    }
-    it.Seek(keys::EncodeEventKey({sid_, c.key->bid, seq}));
-    if (!it.Valid()) return false;
-    auto at = keys::DecodeEventKey(View(it.key()));
-    return at && at->seq == seq;
-  }
-
-  // Positions `c` on its next entry whose seq lies in the segment.
-  void Advance(Cursor& c) {
-    c.key.reset();
-    rocksdb::Iterator& it = *c.iter->it;
-    for (; it.Valid(); it.Next()) {
+  // Reads c's next window of in-segment date-index entries and their events.
+  // An empty window: the end, or status_ set.
+  void Fill(Cursor& c) {
+    c.window.clear();
+    c.bytes.clear();
+    c.at = 0;
+    rocksdb::Iterator& it = *c.index->it;
+    for (; it.Valid() && c.window.size() < c.next_size; it.Next()) {
       auto k = keys::DecodeDateKey(View(it.key()));
       if (!k) {
         status_ = absl::DataLossError("malformed date index key");
+        c.window.clear();
         return;
       }
-      if (k->seq >= c.lo && k->seq <= c.hi) {
-        c.key = *k;
+      if (k->seq >= c.lo && k->seq <= c.hi) c.window.push_back({*k});
+    }
+    if (!it.status().ok()) {
+      status_ = FromRocks(it.status(), "reading date index");
+      c.window.clear();
+      return;
+    }
+    by_seq_.clear();
+    for (Entry& e : c.window) by_seq_.push_back(&e);
+    std::sort(by_seq_.begin(), by_seq_.end(),
+              [](const Entry* a, const Entry* b) { return a->key.seq < b->key.seq; });
+    for (Entry* e : by_seq_) {
+      if (!SeekEvent(c, e->key)) {
+        const rocksdb::Status& s = c.events->it->status();
+        status_ = s.ok() ? absl::DataLossError(fmt::format(
+                               "date index names seq {} but no event is stored", e->key.seq))
+                         : FromRocks(s, "reading events");
+        c.window.clear();
         return;
+      }
+      const rocksdb::Slice value = c.events->it->value();
+      e->offset = c.bytes.size();
+      e->size = value.size();
+      c.bytes.append(value.data(), value.size());
+    }
+    if (!c.window.empty()) {
+      const size_t mean = std::max<size_t>(1, c.bytes.size() / c.window.size());
+      c.next_size =
+          std::clamp(kWindowBytes / mean, size_t{1}, std::min(c.window.size() * 2, kMaxWindow));
+    }
+  }
+
+  // Positions c.events on the event of `key`; false if it is not stored.
+  bool SeekEvent(Cursor& c, const keys::DateKey& key) {
+    rocksdb::Iterator& it = *c.events->it;
+    if (it.Valid()) {
+      auto at = keys::DecodeEventKey(View(it.key()));
+      if (at && at->seq == key.seq) return true;
+      if (at && at->seq < key.seq && key.seq - at->seq <= kStepWindow) {
+        for (it.Next(); it.Valid(); it.Next()) {
+          at = keys::DecodeEventKey(View(it.key()));
+          if (!at || at->seq >= key.seq) break;
+        }
+        if (it.Valid() && at && at->seq == key.seq) return true;
       }
     }
-    if (!it.status().ok()) status_ = FromRocks(it.status(), "reading date index");
+    it.Seek(keys::EncodeEventKey({sid_, key.bid, key.seq}));
+    if (!it.Valid()) return false;
+    auto at = keys::DecodeEventKey(View(it.key()));
+    return at && at->seq == key.seq;
   }
 
   void Emit() {
@@ -252,30 +296,23 @@ class OccurredIterator final : public EventIterator {
     if (!status_.ok()) return;
     const Cursor* best = nullptr;
     for (size_t i = 0; i < cursors_.size(); ++i) {
-      const Cursor& c = cursors_[i];
-      if (!c.key) continue;
+      const keys::DateKey* k = cursors_[i].key();
+      if (!k) continue;
       if (!best ||
-          std::tie(c.key->sort_key, c.key->seq) < std::tie(best->key->sort_key, best->key->seq)) {
-        best = &c;
+          std::tie(k->sort_key, k->seq) < std::tie(best->key()->sort_key, best->key()->seq)) {
+        best = &cursors_[i];
         current_ = i;
       }
     }
     if (!best) return;
-    Cursor& c = cursors_[current_];
-    const uint64_t seq = c.key->seq;
-    if (!SeekEvent(c, seq)) {
-      const rocksdb::Status& s = c.events->it->status();
-      status_ = s.ok() ? absl::DataLossError(
-                             fmt::format("date index names seq {} but no event is stored", seq))
-                       : FromRocks(s, "reading events");
-      return;
-    }
-    const rocksdb::Slice value = c.events->it->value();
+    const Entry& e = best->window[best->at];
+    const std::string_view value(best->bytes.data() + e.offset, e.size);
     const bool parsed = fields_ == EventFields::kMove
-                            ? ParseMoveFields(View(value), &event_)
+                            ? ParseMoveFields(value, &event_)
                             : event_.ParseFromArray(value.data(), static_cast<int>(value.size()));
     if (!parsed) {
-      status_ = absl::DataLossError(fmt::format("stored event at seq {} does not parse", seq));
+      status_ =
+          absl::DataLossError(fmt::format("stored event at seq {} does not parse", e.key.seq));
       return;
     }
     valid_ = true;
@@ -285,6 +322,7 @@ class OccurredIterator final : public EventIterator {
   uint32_t sid_;
   EventFields fields_;
   std::vector<Cursor> cursors_;
+  std::vector<Entry*> by_seq_;  // Fill's scratch
   size_t current_ = 0;
   v1::Event event_;
   bool valid_ = false;
