@@ -77,6 +77,10 @@ class FoldState {
   // seq) order; a correction is ignored.
   void Apply(const v1::Event& event);
 
+  // List entries (offers, relations, ...) from which ToProto and TakeProto
+  // build the parties on two threads, half of them each.
+  static constexpr size_t kParallelBuildItems = 4096;
+
   // Every party (sorted by code, every list in its documented order), with
   // events_applied and last_seq. scenario, branch, as_of, known_at and
   // precision are left to the caller. With `only`, just those parties.

@@ -708,6 +708,43 @@ TEST(Snapshot, TakeProtoEqualsToProtoForEveryPartySubset) {
   }
 }
 
+// A large state is built on two threads, half of the parties each, with the
+// items shown in both halves copied: the whole answer must equal the parties
+// built one at a time (each small enough to be built on one thread), taken
+// or copied.
+TEST(Snapshot, ALargeStateBuiltOnTwoThreadsEqualsItsPartiesOneByOne) {
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    testing::StreamGen gen(seed, kRoster);
+    FoldState state(kRoster);
+    for (const v1::Event& e : FoldOrder(gen.Take(1, 12000))) state.Apply(e);
+    v1::ScenarioState one_by_one;
+    for (const std::string& party : kRoster) {
+      v1::ScenarioState single = state.ToProto({party});
+      ASSERT_EQ(single.parties_size(), 1);
+      *one_by_one.add_parties() = single.parties(0);
+      one_by_one.set_events_applied(single.events_applied());
+      one_by_one.set_last_seq(single.last_seq());
+    }
+    // Counted as the build counts them: every list of every party.
+    size_t items = 0, most = 0;
+    for (const auto& p : one_by_one.parties()) {
+      const size_t n = p.positions_size() + p.demands_made_size() + p.demands_faced_size() +
+                       p.proposals_made_size() + p.proposals_received_size() + p.agreements_size() +
+                       p.aid_given_size() + p.aid_received_size() + p.sanctions_imposed_size() +
+                       p.sanctions_suffered_size() + p.relations_size() + p.forums_size() +
+                       p.concessions_size();
+      items += n;
+      most = std::max(most, n);
+    }
+    ASSERT_GE(items, FoldState::kParallelBuildItems) << "seed " << seed;
+    ASSERT_LT(most, FoldState::kParallelBuildItems) << "seed " << seed;
+    const std::string want = Bytes(one_by_one);
+    EXPECT_EQ(Bytes(state.ToProto()), want) << "seed " << seed;
+    FoldState copy = state;
+    EXPECT_EQ(Bytes(std::move(copy).TakeProto()), want) << "seed " << seed;
+  }
+}
+
 // EncodeSnapshot writes the state straight from the fold: its bytes must be
 // exactly the deterministic serialization of the ReplaySnapshot message, for
 // empty and grown states, zero and non-zero positions.
