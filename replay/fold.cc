@@ -616,9 +616,8 @@ v1::ScenarioState FoldState::Build(D& d, const std::vector<std::string>& only) {
 
   // A large state is built in two halves of the parties, the second on its
   // own thread (a 300k-event replay spent a tenth of its time here on one
-  // core). An item shown in both halves' lists is copied every time, so the
-  // two threads only ever read it; one shown in one half moves on its last
-  // use there.
+  // core). An item shown in one half's lists only moves on its last use
+  // there; one shown in both is only read while the threads run.
   size_t split = parties.size();
   if (total >= kParallelBuildItems && parties.size() > 1) {
     size_t sum = 0;
@@ -640,12 +639,29 @@ v1::ScenarioState FoldState::Build(D& d, const std::vector<std::string>& only) {
       if (uses[0].contains(item)) in_both.insert(item);
   }
 
+  // An item shown in both halves is copied by both threads except into its
+  // last list in the second half, which it moves into once both are done: no
+  // more copies than one thread makes, so no more memory at the peak.
+  std::vector<std::pair<Offer*, v1::Offer*>> late_offers;
+  std::vector<std::pair<Sanction*, v1::SanctionState*>> late_sanctions;
   auto build = [&](size_t from, size_t to, int half,
                    google::protobuf::RepeatedPtrField<v1::PartyState>* out) {
     auto give_shared = [&](auto* item, auto* into) {
-      bool last = true;
-      if constexpr (kTake) last = !in_both.contains(item) && --uses[half].find(item)->second == 0;
-      Give(*item, into, last);
+      if constexpr (kTake) {
+        if (!in_both.contains(item)) {
+          Give(*item, into, --uses[half].find(item)->second == 0);
+        } else if (half == 1 && --uses[1].find(item)->second == 0) {
+          if constexpr (std::is_same_v<std::remove_pointer_t<decltype(into)>, v1::Offer>) {
+            late_offers.emplace_back(item, into);
+          } else {
+            late_sanctions.emplace_back(item, into);
+          }
+        } else {
+          Give(*item, into, false);
+        }
+      } else {
+        Give(*item, into, false);
+      }
     };
     out->Reserve(static_cast<int>(to - from));
     for (size_t i = from; i < to; ++i) {
@@ -692,6 +708,8 @@ v1::ScenarioState FoldState::Build(D& d, const std::vector<std::string>& only) {
     helper = std::thread([&] { build(split, parties.size(), 1, &second); });
   build(0, split, 0, out.mutable_parties());
   if (helper.joinable()) helper.join();
+  for (auto& [item, into] : late_offers) Give(*item, into, true);
+  for (auto& [item, into] : late_sanctions) Give(*item, into, true);
   // The second half's messages move over as they are (no arena: pointers).
   std::vector<v1::PartyState*> taken(static_cast<size_t>(second.size()));
   second.ExtractSubrange(0, second.size(), taken.data());
