@@ -161,7 +161,8 @@ absl::StatusOr<std::shared_ptr<Store>> Store::Open(const std::string& path,
   store->meta = store->handles[7];
   store->corrections = store->handles[8];
 
-  // Schema version: written on first open, checked afterwards.
+  // Schema version: written on first open, checked afterwards; a version-1
+  // ledger is upgraded in place.
   auto version = store->Get(store->meta, keys::kSchemaVersionKey);
   if (!version.ok()) return version.status();
   if (!version->has_value()) {
