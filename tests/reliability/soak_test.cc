@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "fixture.h"
+#include "ledger/ledger.h"
 
 namespace demarche::reliability {
 namespace {
@@ -236,14 +237,22 @@ TEST_F(ReliabilitySoak, MixedLoadHasNoErrorsAndFlatMemory) {
       Max(samples, 0, 1e9, &Sample::rss_kib) / 1024, thr_first, thr_last, fd_first, fd_last);
   ASSERT_GT(rss_first, 0);
   // Flat: beyond 10% + 16 MiB of slack, the last third may only exceed the
-  // first by what the ledger holds in memory for the events appended since
-  // the warm-up (RocksDB keeps them in its 64 MiB memtables until a flush):
-  // kMemtableFactor times their serialized size.
+  // first by what the ledger may hold in memory until a flush: RocksDB's
+  // memtables, up to their budget (64 MiB, ledger::Options). They hold the
+  // events appended since the warm-up (kMemtableFactor times their
+  // serialized size), and also the snapshots that the state queries write,
+  // each a whole state that grows with the branch, which the appended
+  // bytes do not count. On a machine that appends 11k events in 20 s the
+  // last third ran 30-40 MiB above the first, with this build and with the
+  // one before this bound (26359df) alike.
   double appended_since_warm = 0;
   for (const Sample& s : samples)
     if (s.t < warm) appended_since_warm = static_cast<double>(s.appended_bytes);
   appended_since_warm = (static_cast<double>(n.appended_bytes.load()) - appended_since_warm) / 1024;
-  const double allowed = rss_first * 1.1 + 16 * 1024 + kMemtableFactor * appended_since_warm;
+  const double memtables =
+      std::max(kMemtableFactor * appended_since_warm,
+               static_cast<double>(ledger::Options{}.memtable_budget_bytes) / 1024);
+  const double allowed = rss_first * 1.1 + 16 * 1024 + memtables;
   std::printf("soak: %.1f MiB appended after warm-up; RSS bound %.1f MiB\n",
               appended_since_warm / 1024, allowed / 1024);
   EXPECT_LE(rss_last, allowed) << "RSS grew";
