@@ -142,7 +142,8 @@ absl::StatusOr<Load> LoadFloor(const std::string& src_dir, const std::string& ds
 }
 
 // The floor with the ledger's whole write set: per event the stored event,
-// its id-index entry and its date-index entry, and per batch the branch head,
+// its id-index entry and its date-index entry (with its copy of the event
+// where the ledger keeps one), and per batch the branch head,
 // the same keys and values the ledger writes, in WriteBatches of `batch`. The
 // entries are derived from the ledger's stored events before the clock runs.
 absl::StatusOr<Load> LoadFloorWriteSet(const std::string& src_dir, const std::string& dst_dir,
@@ -158,11 +159,12 @@ absl::StatusOr<Load> LoadFloorWriteSet(const std::string& src_dir, const std::st
   std::unique_ptr<rocksdb::Iterator> it(
       (*src)->db->NewIterator(rocksdb::ReadOptions(), (*src)->events));
   struct Entry {
-    std::string event_key, event, id_key, id_value, date_key, head_key, head;
+    std::string event_key, event, id_key, id_value, date_key, date_value, head_key, head;
   };
   Load load;
   std::vector<Entry> chunk;
   v1::Event e;
+  uint32_t high_water = 0;  // one branch: keys::CopiedInDateIndex's
   it->SeekToFirst();
   while (it->Valid()) {
     chunk.clear();
@@ -171,12 +173,15 @@ absl::StatusOr<Load> LoadFloorWriteSet(const std::string& src_dir, const std::st
       if (!k || !e.ParseFromArray(it->value().data(), static_cast<int>(it->value().size())))
         return absl::DataLossError("floor: unreadable ledger event");
       const uint32_t sort_key = ledger::SortKey(e.occurred());
+      const bool copied = ledger::keys::CopiedInDateIndex(sort_key, high_water);
+      high_water = std::max(high_water, sort_key);
       chunk.push_back(
           Entry{it->key().ToString(), it->value().ToString(),
                 ledger::keys::EncodeIdKey(k->sid, k->bid, e.id()),
                 ledger::keys::EncodeIdLocation(
                     {k->seq, sort_key, ledger::PackReferenceTarget(ledger::ReferenceTargetOf(e))}),
                 ledger::keys::EncodeDateKey({k->sid, k->bid, sort_key, k->seq}),
+                copied ? it->value().ToString() : std::string(),
                 ledger::keys::BranchHeadKey(k->sid, k->bid),
                 ledger::keys::EncodeHead({k->seq, e.hash()})});
     }
@@ -188,7 +193,7 @@ absl::StatusOr<Load> LoadFloorWriteSet(const std::string& src_dir, const std::st
       const Entry& x = chunk[i];
       wb.Put((*dst)->events, x.event_key, x.event);
       wb.Put((*dst)->ids, x.id_key, x.id_value);
-      wb.Put((*dst)->dates, x.date_key, rocksdb::Slice());
+      wb.Put((*dst)->dates, x.date_key, x.date_value);
       if (++in_batch == static_cast<uint32_t>(batch) || i + 1 == chunk.size()) {
         wb.Put((*dst)->branches, x.head_key, x.head);
         auto s = (*dst)->db->Write(wo, &wb);

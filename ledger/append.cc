@@ -57,8 +57,9 @@ class Stager {
         batch_(batch) {}
 
   // Checks one request against `head` and, if accepted, adds its events to
-  // the batch and advances `head`. Accepted content is moved into the result.
-  absl::StatusOr<AppendResult> Stage(AppendRequest& r, keys::Head* head);
+  // the batch and advances `head` and `high_water` (the branch's, as
+  // keys::CopiedInDateIndex). Accepted content is moved into the result.
+  absl::StatusOr<AppendResult> Stage(AppendRequest& r, keys::Head* head, uint32_t* high_water);
   void Remember(const AppendResult& result) {
     for (const v1::Event& e : result.events) overlay_[e.id()] = &e;
   }
@@ -104,7 +105,8 @@ class Stager {
   Overlay overlay_;
 };
 
-absl::StatusOr<AppendResult> Stager::Stage(AppendRequest& r, keys::Head* head) {
+absl::StatusOr<AppendResult> Stager::Stage(AppendRequest& r, keys::Head* head,
+                                           uint32_t* high_water) {
   const std::string& branch_name = branch_.record.name();
   const size_t n = r.content.size();
 
@@ -179,8 +181,10 @@ absl::StatusOr<AppendResult> Stager::Stage(AppendRequest& r, keys::Head* head) {
     batch_->Put(
         store_.ids, keys::EncodeIdKey(branch_.sid, branch_.bid, e.id()),
         keys::EncodeIdLocation({e.seq(), sort_key, PackReferenceTarget(ReferenceTargetOf(e))}));
-    batch_->Put(store_.dates, keys::EncodeDateKey({branch_.sid, branch_.bid, sort_key, e.seq()}),
-                rocksdb::Slice());
+    batch_->Put(
+        store_.dates, keys::EncodeDateKey({branch_.sid, branch_.bid, sort_key, e.seq()}),
+        keys::CopiedInDateIndex(sort_key, *high_water) ? rocksdb::Slice(bytes) : rocksdb::Slice());
+    *high_water = std::max(*high_water, sort_key);
     if (e.move().has_correction())
       batch_->Put(store_.corrections, keys::EncodeEventKey({branch_.sid, branch_.bid, e.seq()}),
                   rocksdb::Slice());
@@ -297,6 +301,15 @@ std::vector<absl::StatusOr<AppendResult>> RocksLedger::AppendInOrder(
 void RocksLedger::CommitGroup(const ScenarioState& scenario, BranchState& branch,
                               const std::vector<AppendRequest*>& group) {
   keys::Head head = branch.Head();
+  if (!branch.high_water) {
+    absl::StatusOr<uint32_t> loaded = store_->DateHighWater(branch.sid, branch.bid);
+    if (!loaded.ok()) {
+      for (AppendRequest* r : group) r->result = loaded.status();
+      return;
+    }
+    branch.high_water = *loaded;
+  }
+  uint32_t high_water = *branch.high_water;
   // Sized for the group up front: grown by doubling, a batch of large events
   // was copied a dozen times. The client content's size was computed (and
   // cached) by CheckEventSize; keys, envelope and hash add less than 256.
@@ -312,7 +325,7 @@ void RocksLedger::CommitGroup(const ScenarioState& scenario, BranchState& branch
       r->result = absl::AbortedError("an earlier batch of this run failed");
       continue;
     }
-    r->result = stager.Stage(*r, &head);
+    r->result = stager.Stage(*r, &head, &high_water);
     if (!r->result.ok()) continue;
     stager.Remember(*r->result);
     if (!r->result->replayed) written.push_back(r);
@@ -328,6 +341,7 @@ void RocksLedger::CommitGroup(const ScenarioState& scenario, BranchState& branch
       if (r->result.ok()) r->result = s;
     return;
   }
+  branch.high_water = high_water;
   {
     std::lock_guard lock(branch.head_mu);
     branch.head = head;

@@ -48,6 +48,10 @@ struct BranchState {
   std::condition_variable queue_cv;
   std::deque<AppendRequest*> queue;
   bool leader_active = false;
+  // Store::DateHighWater of the committed events, loaded by the first
+  // leader of this process; read and written only by the leader (the
+  // queue_mu hand-over orders successive leaders).
+  std::optional<uint32_t> high_water;
 };
 
 struct ScenarioState {

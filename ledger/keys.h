@@ -4,7 +4,9 @@
 // order. Layout per column family:
 //
 //   events     sid:u32 bid:u32 seq:u64                  -> Event (deterministic protobuf)
-//   dates      sid:u32 bid:u32 sort_key:u32 seq:u64     -> "" (occurred index)
+//   dates      sid:u32 bid:u32 sort_key:u32 seq:u64     -> "" (occurred index), or a copy
+//                                                           of the event's stored bytes
+//                                                           (CopiedInDateIndex)
 //   ids        sid:u32 bid:u32 client_id                -> seq:u64 sort_key:u32
 //   scenarios  'N' name                                 -> sid:u32
 //              'R' sid:u32                              -> Scenario
@@ -16,8 +18,8 @@
 //   corrections sid:u32 bid:u32 seq:u64                 -> "" (the correction events;
 //                                                           keys as events)
 //
-// Schema versions: 1 had no corrections index; opening a version-1 ledger
-// builds it (ledger/store.cc).
+// Schema versions: 1 had no corrections index, 2 no copies in the date index;
+// opening an older ledger adds what it lacks (ledger/store.cc).
 //
 // sid / bid are the numeric ids the ledger assigns to scenarios and branches.
 // Decoders never crash on malformed input: they return std::nullopt.
@@ -31,7 +33,7 @@
 namespace demarche::ledger::keys {
 
 inline constexpr std::string_view kSchemaVersionKey = "schema_version";
-inline constexpr uint32_t kSchemaVersion = 2;
+inline constexpr uint32_t kSchemaVersion = 3;
 inline constexpr size_t kHashBytes = 32;
 
 // ---- Integers ----------------------------------------------------------------
@@ -68,6 +70,17 @@ struct DateKey {
 };
 std::string EncodeDateKey(const DateKey& k);
 std::optional<DateKey> DecodeDateKey(std::string_view key);
+
+// Whether an event's date-index entry holds a copy of its stored bytes: when
+// the event is dated in an earlier year than the latest-dated earlier event
+// of its own branch (`high_water`: that event's sort key, 0 before the first
+// event). Date order follows seq order within a year (month and year
+// precisions sort at the start of their period, near their neighbours), so
+// these are the events a read in date order meets far from their
+// neighbours: with the copy it need not fetch their blocks out of turn.
+inline bool CopiedInDateIndex(uint32_t sort_key, uint32_t high_water) {
+  return sort_key / 10000 < high_water / 10000;
+}
 
 // ---- ids ---------------------------------------------------------------------
 struct IdKey {

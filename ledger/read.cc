@@ -162,7 +162,10 @@ class SeqIterator final : public EventIterator {
 // period, a backdated event far before its neighbours. Fetched one by one in
 // date order, the bench's 300k-event branch takes 23k seeks and 696k steps;
 // by windows of 4096 in seq order, 15k and 407k (counted over its date
-// order), and its read by date went 0.74 -> 0.64 s.
+// order), and its read by date went 0.74 -> 0.64 s. An event backdated to an
+// earlier year is not fetched at all: its entry holds a copy
+// (keys::CopiedInDateIndex), so its 32 KB block is not read out of turn
+// (the bench's 1M-event branch, 5 % backdated: 2.25 -> 1.64 s).
 class OccurredIterator final : public EventIterator {
  public:
   OccurredIterator(std::shared_ptr<const Store> store, uint32_t sid,
@@ -232,6 +235,7 @@ class OccurredIterator final : public EventIterator {
     c.bytes.clear();
     c.at = 0;
     rocksdb::Iterator& it = *c.index->it;
+    by_seq_.clear();
     for (; it.Valid() && c.window.size() < c.next_size; it.Next()) {
       auto k = keys::DecodeDateKey(View(it.key()));
       if (!k) {
@@ -239,15 +243,21 @@ class OccurredIterator final : public EventIterator {
         c.window.clear();
         return;
       }
-      if (k->seq >= c.lo && k->seq <= c.hi) c.window.push_back({*k});
+      if (k->seq < c.lo || k->seq > c.hi) continue;
+      Entry& e = c.window.emplace_back(Entry{*k});
+      // A copy in the entry (keys::CopiedInDateIndex): no fetch.
+      const rocksdb::Slice copy = it.value();
+      e.offset = c.bytes.size();
+      e.size = copy.size();
+      c.bytes.append(copy.data(), copy.size());
     }
     if (!it.status().ok()) {
       status_ = FromRocks(it.status(), "reading date index");
       c.window.clear();
       return;
     }
-    by_seq_.clear();
-    for (Entry& e : c.window) by_seq_.push_back(&e);
+    for (Entry& e : c.window)
+      if (e.size == 0) by_seq_.push_back(&e);
     std::sort(by_seq_.begin(), by_seq_.end(),
               [](const Entry* a, const Entry* b) { return a->key.seq < b->key.seq; });
     for (Entry* e : by_seq_) {

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "ledger/date.h"
 #include "ledger/keys.h"
 
 namespace demarche::ledger {
@@ -27,29 +28,49 @@ absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
 
 namespace {
 
-// Schema 1 -> 2: builds the corrections index from the stored events and
-// records version 2 in the same write. An event that does not parse is left
-// out (every read of it reports DATA_LOSS, as before).
-absl::Status IndexCorrections(Store& store) {
+// Schema 1 or 2 -> 3, in one pass over the stored events (in key order:
+// branch by branch, in seq order): the corrections index (from version 1)
+// and the copies in the date index. Written in batches; every write is
+// idempotent and the version comes last, so a crash midway leaves the old
+// version and the next open starts again. An event that does not parse is
+// left as it is (every read of it reports DATA_LOSS, as before).
+absl::Status Upgrade(Store& store, uint32_t from) {
   rocksdb::ReadOptions scan;
   scan.fill_cache = false;
   std::unique_ptr<rocksdb::Iterator> it(store.db->NewIterator(scan, store.events));
+  rocksdb::WriteOptions wo;
   rocksdb::WriteBatch batch;
+  constexpr size_t kBatchBytes = 8 << 20;
   v1::Event event;
+  keys::BranchIds branch;
+  uint32_t high_water = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const rocksdb::Slice value = it->value();
-    if (event.ParseFromArray(value.data(), static_cast<int>(value.size())) &&
-        event.move().has_correction())
+    auto key = keys::DecodeEventKey(std::string_view(it->key().data(), it->key().size()));
+    if (!key || !event.ParseFromArray(value.data(), static_cast<int>(value.size()))) continue;
+    if (keys::BranchIds{key->sid, key->bid} != branch) {
+      branch = {key->sid, key->bid};
+      high_water = 0;
+    }
+    if (from < 2 && event.move().has_correction())
       batch.Put(store.corrections, it->key(), rocksdb::Slice());
+    const uint32_t sort_key = SortKey(event.occurred());
+    if (keys::CopiedInDateIndex(sort_key, high_water))
+      batch.Put(store.dates, keys::EncodeDateKey({key->sid, key->bid, sort_key, key->seq}), value);
+    high_water = std::max(high_water, sort_key);
+    if (batch.GetDataSize() >= kBatchBytes) {
+      if (absl::Status s = FromRocks(store.db->Write(wo, &batch), "upgrading the schema"); !s.ok())
+        return s;
+      batch.Clear();
+    }
   }
-  if (!it->status().ok()) return FromRocks(it->status(), "indexing corrections");
+  if (!it->status().ok()) return FromRocks(it->status(), "upgrading the schema");
   const std::string version = keys::EncodeU32(keys::kSchemaVersion);
   batch.Put(store.meta,
             rocksdb::Slice(keys::kSchemaVersionKey.data(), keys::kSchemaVersionKey.size()),
             version);
-  rocksdb::WriteOptions sync;
-  sync.sync = true;
-  return FromRocks(store.db->Write(sync, &batch), "writing the corrections index");
+  wo.sync = true;
+  return FromRocks(store.db->Write(wo, &batch), "upgrading the schema");
 }
 
 }  // namespace
@@ -161,7 +182,7 @@ absl::StatusOr<std::shared_ptr<Store>> Store::Open(const std::string& path,
   store->meta = store->handles[7];
   store->corrections = store->handles[8];
 
-  // Schema version: written on first open, checked afterwards; a version-1
+  // Schema version: written on first open, checked afterwards; an older
   // ledger is upgraded in place.
   auto version = store->Get(store->meta, keys::kSchemaVersionKey);
   if (!version.ok()) return version.status();
@@ -173,8 +194,8 @@ absl::StatusOr<std::shared_ptr<Store>> Store::Open(const std::string& path,
     if (!s.ok()) return FromRocks(s, "writing schema version");
   } else {
     auto v = keys::DecodeU32(**version);
-    if (v && *v == 1) {
-      if (absl::Status st = IndexCorrections(*store); !st.ok()) return st;
+    if (v && (*v == 1 || *v == 2)) {
+      if (absl::Status st = Upgrade(*store, *v); !st.ok()) return st;
     } else if (!v || *v != keys::kSchemaVersion)
       return absl::FailedPreconditionError(
           fmt::format("ledger at {} has schema version {}; this build reads version {}", path,
@@ -215,6 +236,24 @@ absl::StatusOr<std::optional<v1::Event>> Store::GetEvent(uint32_t sid, uint32_t 
   if (!event.ParseFromString(**value))
     return absl::DataLossError(fmt::format("stored event at seq {} does not parse", seq));
   return event;
+}
+
+absl::StatusOr<uint32_t> Store::DateHighWater(uint32_t sid, uint32_t bid) const {
+  const std::string lower = keys::BranchPrefix(sid, bid);
+  const std::string upper = keys::PrefixSuccessor(lower).value_or(std::string());
+  rocksdb::Slice lower_slice(lower), upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_lower_bound = &lower_slice;
+  if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, dates));
+  it->SeekToLast();
+  if (!it->Valid()) {
+    if (!it->status().ok()) return FromRocks(it->status(), "reading the date index");
+    return 0;
+  }
+  auto key = keys::DecodeDateKey(std::string_view(it->key().data(), it->key().size()));
+  if (!key) return absl::DataLossError("malformed date index key");
+  return key->sort_key;
 }
 
 }  // namespace demarche::ledger

@@ -55,6 +55,10 @@ struct Store {
   // The stored event at (sid, bid, seq); nullopt if absent. DATA_LOSS if the
   // bytes do not parse. Leaves the block cache as it was (see store.cc).
   absl::StatusOr<std::optional<v1::Event>> GetEvent(uint32_t sid, uint32_t bid, uint64_t seq) const;
+  // The highest occurred sort key among the branch's own events (its date
+  // index's last key), 0 if it has none: the high water of
+  // keys::CopiedInDateIndex.
+  absl::StatusOr<uint32_t> DateHighWater(uint32_t sid, uint32_t bid) const;
 };
 
 // RocksDB status -> absl status, prefixed with what was being done.

@@ -67,6 +67,10 @@ class RawDb {
   static std::string EventKey(uint64_t seq, uint32_t bid = 1) {
     return keys::EncodeEventKey({1, bid, seq});
   }
+  static std::string DateKey(uint64_t seq, uint32_t sort_key, uint32_t bid = 1) {
+    return keys::EncodeDateKey({1, bid, sort_key, seq});
+  }
+  rocksdb::ColumnFamilyHandle* dates() { return cf("dates"); }
   std::string Get(rocksdb::ColumnFamilyHandle* cf, const std::string& key) {
     std::string v;
     EXPECT_TRUE(db_->Get(rocksdb::ReadOptions(), cf, key, &v).ok()) << "no key";

@@ -171,11 +171,12 @@ TEST(StoreTest, PointReadsOfOneEventLeaveTheBlockCacheAsItWas) {
   EXPECT_GE(BlockCacheBytes(s), before + kEventBlockBytes / 2);
 }
 
-// A ledger written before the corrections index (schema 1) gets it when
-// opened: its corrections are found again and the version moves to 2. A
-// version this build does not know is refused.
-TEST(StoreTest, OpeningASchemaOneLedgerIndexesItsCorrections) {
+// A ledger written before the corrections index (schema 1) or before the
+// date index's copies (schema 2) gets what it lacks when opened, and moves
+// to version 3. A version this build does not know is refused.
+TEST(StoreTest, OpeningAnOlderLedgerUpgradesIt) {
   const std::string kVersion(keys::kSchemaVersionKey);
+  const std::string kOld = ltest::RawDb::DateKey(3, SortKey(ltest::Date("1999-05-01")));
   ltest::TempDir dir;
   {
     auto ledger = ltest::OpenOrDie(dir.path());
@@ -183,38 +184,51 @@ TEST(StoreTest, OpeningASchemaOneLedgerIndexesItsCorrections) {
     ASSERT_TRUE(ledger
                     ->Append("s", "main",
                              {ltest::Statement("a"), ltest::Retraction("fix-a", "a"),
-                              ltest::Statement("b"), ltest::Retraction("fix-b", "b")},
+                              ltest::Statement("b", "1999-05-01"), ltest::Retraction("fix-b", "b")},
                              kAnyHead, "tester")
                     .ok());
   }
-  {
+  // As an older build left it: no corrections index (1), no copy (1 and 2).
+  auto downgrade = [&](uint32_t version) {
     ltest::RawDb raw(dir.path());
-    EXPECT_EQ(keys::DecodeU32(raw.Get(raw.cf("meta"), kVersion)), 2u);
-    std::unique_ptr<rocksdb::Iterator> it(raw.db().NewIterator({}, raw.cf("corrections")));
-    int indexed = 0;
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      EXPECT_TRUE(raw.db().Delete({}, raw.cf("corrections"), it->key()).ok());
-      ++indexed;
+    EXPECT_EQ(keys::DecodeU32(raw.Get(raw.cf("meta"), kVersion)), 3u);
+    EXPECT_EQ(raw.Get(raw.dates(), kOld), raw.Get(raw.events(), ltest::RawDb::EventKey(3)));
+    raw.Put(raw.dates(), kOld, "");
+    if (version == 1) {
+      std::unique_ptr<rocksdb::Iterator> it(raw.db().NewIterator({}, raw.cf("corrections")));
+      int indexed = 0;
+      for (it->SeekToFirst(); it->Valid(); it->Next()) {
+        EXPECT_TRUE(raw.db().Delete({}, raw.cf("corrections"), it->key()).ok());
+        ++indexed;
+      }
+      EXPECT_EQ(indexed, 2);
     }
-    EXPECT_EQ(indexed, 2);
-    raw.Put(raw.cf("meta"), kVersion, keys::EncodeU32(1));
-  }
-  auto read_corrections = [&] {
+    raw.Put(raw.cf("meta"), kVersion, keys::EncodeU32(version));
+  };
+  auto upgraded = [&] {
     auto ledger = ltest::OpenOrDie(dir.path());
+    if (!ledger) return false;
     ReadOptions o;
     o.corrections_only = true;
-    return ledger ? ltest::Ids(ltest::ReadAll(*ledger, "s", "main", o))
-                  : std::vector<std::string>{"(no ledger)"};
+    EXPECT_EQ(ltest::Ids(ltest::ReadAll(*ledger, "s", "main", o)),
+              (std::vector<std::string>{"fix-a", "fix-b"}));
+    auto v = ledger->Verify("s", "main");
+    return v.ok() && v->ok;
   };
-  EXPECT_EQ(read_corrections(), (std::vector<std::string>{"fix-a", "fix-b"}));
+  for (uint32_t version : {1u, 2u}) {
+    SCOPED_TRACE(version);
+    downgrade(version);
+    EXPECT_TRUE(upgraded());
+  }
   {
     ltest::RawDb raw(dir.path());
-    EXPECT_EQ(keys::DecodeU32(raw.Get(raw.cf("meta"), kVersion)), 2u);
-    raw.Put(raw.cf("meta"), kVersion, keys::EncodeU32(3));
+    EXPECT_EQ(keys::DecodeU32(raw.Get(raw.cf("meta"), kVersion)), 3u);
+    EXPECT_EQ(raw.Get(raw.dates(), kOld), raw.Get(raw.events(), ltest::RawDb::EventKey(3)));
+    raw.Put(raw.cf("meta"), kVersion, keys::EncodeU32(4));
   }
   auto refused = Ledger::Open(dir.path(), ltest::FastOptions());
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_NE(refused.status().message().find("has schema version 3; this build reads version 2"),
+  EXPECT_NE(refused.status().message().find("has schema version 4; this build reads version 3"),
             std::string::npos)
       << refused.status();
 }

@@ -1,5 +1,6 @@
 // Verify against tampering done directly in RocksDB: changed bytes, deleted
-// and swapped events, a consistently rewritten event, a forged head.
+// and swapped events, a consistently rewritten event, a forged head, and a
+// date index that no longer matches the events.
 #include <memory>
 
 #include <gtest/gtest.h>
@@ -169,6 +170,108 @@ TEST_F(VerifyTest, TamperingInAParentShowsInTheBranch) {
   const VerifyResult v = VerifyMain("b");
   EXPECT_EQ(v.first_bad_seq, 6u) << v.reason;
   EXPECT_EQ(v.checked, 5u);
+}
+
+// The date index, which every read by date and every replay trusts, is
+// audited with the chain. Seq 6 is dated before the branch's year, so its
+// entry holds a copy of it; seq 7 (year precision, the same year) does not.
+class VerifyDatesTest : public VerifyTest {
+ protected:
+  static constexpr uint32_t kDay = 20030827, kOld = 19990301, kYear = 20030000;
+  void SetUp() override {
+    VerifyTest::SetUp();
+    AppendOk("main", {Statement("old", "1999-03-01"), Statement("year", "2003")});
+  }
+  void ExpectBad(uint64_t seq, const std::string& reason_part) {
+    const VerifyResult v = VerifyMain();
+    EXPECT_FALSE(v.ok);
+    EXPECT_EQ(v.first_bad_seq, seq) << v.reason;
+    EXPECT_EQ(v.checked, std::min<uint64_t>(seq - 1, 7)) << v.reason;
+    EXPECT_NE(v.reason.find(reason_part), std::string::npos) << v.reason;
+  }
+};
+
+TEST_F(VerifyDatesTest, AnIntactDateIndexWithItsCopyVerifies) {
+  ledger_.reset();
+  {
+    RawDb raw(dir_.path());
+    EXPECT_EQ(raw.Get(raw.dates(), RawDb::DateKey(6, kOld)),
+              raw.Get(raw.events(), RawDb::EventKey(6)));
+    EXPECT_EQ(raw.Get(raw.dates(), RawDb::DateKey(7, kYear)), "");
+    EXPECT_EQ(raw.Get(raw.dates(), RawDb::DateKey(3, kDay)), "");
+  }
+  Reopen();
+  const VerifyResult v = VerifyMain();
+  EXPECT_TRUE(v.ok) << v.reason;
+  EXPECT_EQ(v.checked, 7u);
+}
+
+TEST_F(VerifyDatesTest, AMissingOrMovedEntryIsNamed) {
+  Tamper([](RawDb& raw) { raw.Delete(raw.dates(), RawDb::DateKey(3, kDay)); });
+  ExpectBad(3, "seq 3 has no date index entry");
+  Tamper([](RawDb& raw) {
+    raw.Put(raw.dates(), RawDb::DateKey(3, kDay), "");
+    raw.Delete(raw.dates(), RawDb::DateKey(4, kDay));
+    raw.Put(raw.dates(), RawDb::DateKey(4, 20030101), "");
+  });
+  ExpectBad(4, "files seq 4 under date key 20030101, but the event is dated 20030827");
+  Tamper([](RawDb& raw) {
+    raw.Delete(raw.dates(), RawDb::DateKey(4, 20030101));
+    raw.Put(raw.dates(), RawDb::DateKey(4, kDay), "");
+    raw.Put(raw.dates(), RawDb::DateKey(2, 19500101), "");  // a second entry
+  });
+  ExpectBad(2, "seq 2");
+  Tamper([](RawDb& raw) {
+    raw.Delete(raw.dates(), RawDb::DateKey(2, 19500101));
+    raw.Put(raw.dates(), RawDb::DateKey(9, kDay), "");  // no such event
+  });
+  ExpectBad(9, "an entry for seq 9, which is not an event of branch \"main\"");
+  Tamper([](RawDb& raw) { raw.Delete(raw.dates(), RawDb::DateKey(9, kDay)); });
+  EXPECT_TRUE(VerifyMain().ok);
+}
+
+TEST_F(VerifyDatesTest, AnAlteredMissingOrStrayCopyIsNamed) {
+  std::string copy;
+  Tamper([&](RawDb& raw) {
+    copy = raw.Get(raw.dates(), RawDb::DateKey(6, kOld));
+    std::string altered = copy;
+    altered[altered.size() / 2] ^= 0x01;
+    raw.Put(raw.dates(), RawDb::DateKey(6, kOld), altered);
+  });
+  ExpectBad(6, "holds bytes that differ from the event");
+  Tamper([](RawDb& raw) { raw.Put(raw.dates(), RawDb::DateKey(6, kOld), ""); });
+  ExpectBad(6, "lacks its copy of the event");
+  Tamper([&](RawDb& raw) {
+    raw.Put(raw.dates(), RawDb::DateKey(6, kOld), copy);
+    raw.Put(raw.dates(), RawDb::DateKey(7, kYear), raw.Get(raw.events(), RawDb::EventKey(7)));
+  });
+  ExpectBad(7, "holds bytes, but the event is not dated before its branch's year");
+  Tamper([](RawDb& raw) { raw.Put(raw.dates(), RawDb::DateKey(7, kYear), ""); });
+  EXPECT_TRUE(VerifyMain().ok);
+}
+
+// A branch forked early from a long parent checks the parent's part entry
+// by entry; one forked late scans the parent's index. Both see a gap.
+TEST_F(VerifyDatesTest, AParentsDateIndexIsCheckedFromTheBranch) {
+  ASSERT_TRUE(ledger_->CreateBranch("s", "early", "main", 2, {}, "a", "").ok());
+  ASSERT_TRUE(ledger_->CreateBranch("s", "late", "main", 6, {}, "a", "").ok());
+  AppendOk("early", ltest::Statements("e", 1));
+  AppendOk("late", ltest::Statements("l", 1));
+  EXPECT_TRUE(VerifyMain("early").ok);
+  EXPECT_TRUE(VerifyMain("late").ok);
+  Tamper([](RawDb& raw) {
+    raw.Delete(raw.dates(), RawDb::DateKey(2, kDay));
+    raw.Put(raw.dates(), RawDb::DateKey(6, kOld), "");
+  });
+  VerifyResult v = VerifyMain("early");
+  EXPECT_EQ(v.first_bad_seq, 2u) << v.reason;
+  EXPECT_NE(v.reason.find("no date index entry"), std::string::npos) << v.reason;
+  v = VerifyMain("late");
+  EXPECT_EQ(v.first_bad_seq, 2u) << v.reason;
+  Tamper([](RawDb& raw) { raw.Put(raw.dates(), RawDb::DateKey(2, kDay), ""); });
+  v = VerifyMain("late");
+  EXPECT_EQ(v.first_bad_seq, 6u) << v.reason;
+  EXPECT_TRUE(VerifyMain("early").ok);
 }
 
 }  // namespace
