@@ -18,6 +18,11 @@ class EventIterator {
   // Moves the current event out (requires Valid(); event() is then
   // unspecified until Next()). By default a copy.
   virtual v1::Event TakeEvent() { return event(); }
+  // Exchanges the current event with *out (requires Valid(); event() is then
+  // unspecified until Next()). A reader that hands back events it is done
+  // with lets the iterator parse the next ones into their storage. By
+  // default *out = TakeEvent().
+  virtual void SwapEvent(v1::Event* out) { *out = TakeEvent(); }
   virtual absl::Status status() const = 0;
 };
 

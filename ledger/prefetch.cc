@@ -39,13 +39,25 @@ class PrefetchIterator final : public EventIterator {
 
  private:
   // The reading thread: batches until the source ends or the reader stops.
+  // It fills batches the caller is done with: their events are swapped into
+  // the source, which parses the next ones into them, and they are freed on
+  // this thread rather than the caller's (a 1M-event replay: see
+  // bench/NOTES.md).
   void Read() {
     while (true) {
       std::vector<v1::Event> batch;
-      batch.reserve(batch_);
-      for (; batch.size() < batch_ && source_->Valid(); source_->Next())
-        batch.push_back(source_->TakeEvent());
-      const bool end = batch.size() < batch_;
+      {
+        std::lock_guard lock(mu_);
+        if (!spent_.empty()) {
+          batch = std::move(spent_.back());
+          spent_.pop_back();
+        }
+      }
+      batch.resize(batch_);
+      size_t n = 0;
+      for (; n < batch_ && source_->Valid(); source_->Next()) source_->SwapEvent(&batch[n++]);
+      batch.resize(n);
+      const bool end = n < batch_;
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return stop_ || ready_.size() < kBatchesAhead; });
       if (stop_) return;
@@ -62,9 +74,10 @@ class PrefetchIterator final : public EventIterator {
 
   // Moves to the next batch, waiting for it; at the end, takes the status.
   void Refill() {
-    current_.clear();
     pos_ = 0;
     std::unique_lock lock(mu_);
+    if (spent_.size() < kBatchesAhead && !done_) spent_.push_back(std::move(current_));
+    current_.clear();
     cv_.wait(lock, [&] { return !ready_.empty() || done_; });
     if (!ready_.empty()) {
       current_ = std::move(ready_.front());
@@ -80,10 +93,11 @@ class PrefetchIterator final : public EventIterator {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::vector<v1::Event>> ready_;  // guarded by mu_
-  bool done_ = false;                         // guarded by mu_
-  bool stop_ = false;                         // guarded by mu_
-  absl::Status source_status_;                // guarded by mu_, set with done_
+  std::deque<std::vector<v1::Event>> ready_;   // guarded by mu_
+  std::vector<std::vector<v1::Event>> spent_;  // guarded by mu_: for the reader to refill
+  bool done_ = false;                          // guarded by mu_
+  bool stop_ = false;                          // guarded by mu_
+  absl::Status source_status_;                 // guarded by mu_, set with done_
 
   std::vector<v1::Event> current_;  // the caller's batch
   size_t pos_ = 0;

@@ -60,6 +60,7 @@ class SeqIterator final : public EventIterator {
   bool Valid() const override { return valid_; }
   const v1::Event& event() const override { return event_; }
   v1::Event TakeEvent() override { return std::move(event_); }
+  void SwapEvent(v1::Event* out) override { event_.Swap(out); }
   absl::Status status() const override { return status_; }
   void Next() override {
     if (!valid_) return;
@@ -193,6 +194,7 @@ class OccurredIterator final : public EventIterator {
   bool Valid() const override { return valid_; }
   const v1::Event& event() const override { return event_; }
   v1::Event TakeEvent() override { return std::move(event_); }
+  void SwapEvent(v1::Event* out) override { event_.Swap(out); }
   absl::Status status() const override { return status_; }
   void Next() override {
     if (!valid_) return;
