@@ -184,9 +184,11 @@ class Ledger {
 
   // ---- Audit -----------------------------------------------------------------
   // Walks the branch lineage's hash chain from seq 1 and reports the first
-  // event whose stored bytes, hash, link or seq does not match. The walk
-  // covers the physical chain, including inherited events a cutoff hides.
-  // See ledger/canonical.h for what is hashed.
+  // event whose stored bytes, hash, link or seq does not match, or whose
+  // date-index entry (what reads by date and replays read) is missing,
+  // misfiled or holds the wrong copy. The walk covers the physical chain,
+  // including inherited events a cutoff hides; a long chain is walked on two
+  // threads. See ledger/canonical.h for what is hashed.
   virtual absl::StatusOr<VerifyResult> Verify(std::string_view scenario,
                                               std::string_view branch) = 0;
 

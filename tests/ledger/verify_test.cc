@@ -274,5 +274,98 @@ TEST_F(VerifyDatesTest, AParentsDateIndexIsCheckedFromTheBranch) {
   EXPECT_TRUE(VerifyMain("early").ok);
 }
 
+// A long chain is walked in two halves on two threads (from 32768 events):
+// a fault in either half, or in the link between them, is named as in one
+// walk. Seq 20001, the second half's first event, is dated before the first
+// half's year, so its entry holds a copy that only the first half's walk
+// shows to be due.
+class VerifyLongChainTest : public ltest::LedgerTest {
+ protected:
+  static constexpr uint64_t kEvents = 40000, kMid = kEvents / 2;
+  void SetUp() override {
+    LedgerTest::SetUp();
+    // Copies due in both halves too (seqs 10001 and 35001).
+    for (uint64_t done = 0; done < kMid; done += 5000) {
+      std::vector<v1::Event> batch = ltest::Statements("a" + std::to_string(done) + "-", 5000);
+      if (done == 10000) *batch[0].mutable_occurred() = ltest::Date("1998-01-01");
+      AppendOk("main", batch);
+    }
+    AppendOk("main", {Statement("old", "1999-01-01")});
+    for (uint64_t next = kMid + 2; next <= kEvents; next += 5000) {
+      std::vector<v1::Event> batch =
+          ltest::Statements("b" + std::to_string(next) + "-",
+                            static_cast<int>(std::min<uint64_t>(5000, kEvents - next + 1)));
+      if (next == 30002) *batch.back().mutable_occurred() = ltest::Date("1997-01-01");
+      AppendOk("main", batch);
+    }
+    ASSERT_EQ(Head("main"), kEvents);
+  }
+  template <typename F>
+  VerifyResult TamperAndVerify(F tamper) {
+    ledger_.reset();
+    {
+      RawDb raw(dir_.path());
+      tamper(raw);
+    }
+    Reopen();
+    auto v = ledger_->Verify("s", "main");
+    EXPECT_TRUE(v.ok()) << v.status();
+    return v.ok() ? *v : VerifyResult{};
+  }
+  static void Flip(RawDb& raw, rocksdb::ColumnFamilyHandle* cf, const std::string& key) {
+    std::string v = raw.Get(cf, key);
+    v[v.size() / 2] ^= 0x04;
+    raw.Put(cf, key, v);
+  }
+  static inline const std::string kOldEntry = RawDb::DateKey(kMid + 1, 19990101);
+};
+
+TEST_F(VerifyLongChainTest, BothHalvesTheirLinkAndTheDueCopyAreChecked) {
+  VerifyResult v = TamperAndVerify([](RawDb& raw) {
+    EXPECT_EQ(raw.Get(raw.dates(), kOldEntry), raw.Get(raw.events(), RawDb::EventKey(kMid + 1)));
+    EXPECT_EQ(raw.Get(raw.dates(), RawDb::DateKey(10001, 19980101)),
+              raw.Get(raw.events(), RawDb::EventKey(10001)));
+    EXPECT_EQ(raw.Get(raw.dates(), RawDb::DateKey(35001, 19970101)),
+              raw.Get(raw.events(), RawDb::EventKey(35001)));
+  });
+  EXPECT_TRUE(v.ok) << v.reason;
+  EXPECT_EQ(v.checked, kEvents);
+
+  v = TamperAndVerify([](RawDb& raw) { Flip(raw, raw.dates(), kOldEntry); });
+  EXPECT_EQ(v.first_bad_seq, kMid + 1) << v.reason;
+  EXPECT_NE(v.reason.find("differ from the event"), std::string::npos) << v.reason;
+  v = TamperAndVerify([](RawDb& raw) { raw.Put(raw.dates(), kOldEntry, ""); });
+  EXPECT_NE(v.reason.find("lacks its copy"), std::string::npos) << v.reason;
+  v = TamperAndVerify([](RawDb& raw) {
+    raw.Put(raw.dates(), kOldEntry, raw.Get(raw.events(), RawDb::EventKey(kMid + 1)));
+  });
+  EXPECT_TRUE(v.ok) << v.reason;
+
+  // A fault in the second half alone, then one in each.
+  v = TamperAndVerify([](RawDb& raw) { Flip(raw, raw.events(), RawDb::EventKey(30000)); });
+  EXPECT_EQ(v.first_bad_seq, 30000u) << v.reason;
+  EXPECT_EQ(v.checked, 29999u);
+  v = TamperAndVerify([](RawDb& raw) { Flip(raw, raw.events(), RawDb::EventKey(100)); });
+  EXPECT_EQ(v.first_bad_seq, 100u) << v.reason;
+  EXPECT_EQ(v.checked, 99u);
+}
+
+TEST_F(VerifyLongChainTest, ARewriteAtTheSplitBreaksTheLinkBetweenTheHalves) {
+  VerifyResult v = TamperAndVerify([](RawDb& raw) {
+    v1::Event e;
+    ASSERT_TRUE(e.ParseFromString(raw.Get(raw.events(), RawDb::EventKey(kMid))));
+    e.set_summary("history rewritten");
+    e.set_hash(EventHash(e));
+    raw.Put(raw.events(), RawDb::EventKey(kMid), CanonicalBytes(e));
+  });
+  EXPECT_FALSE(v.ok);
+  EXPECT_EQ(v.first_bad_seq, kMid + 1) << v.reason;
+  EXPECT_EQ(v.checked, kMid);
+  EXPECT_EQ(v.reason, "prev_hash does not match the hash of seq 20000");
+  v = TamperAndVerify([](RawDb& raw) { raw.Delete(raw.events(), RawDb::EventKey(kMid + 1)); });
+  EXPECT_EQ(v.first_bad_seq, kMid + 1) << v.reason;
+  EXPECT_EQ(v.reason, "seq 20001 is missing (the next stored event is seq 20002)");
+}
+
 }  // namespace
 }  // namespace demarche::ledger
