@@ -340,8 +340,9 @@ absl::StatusOr<VerifyResult> RocksLedger::Verify(std::string_view scenario,
   if (mid < head.seq) {
     // The copies the second walk could not decide: those dated before the
     // first walk's high water (in the same segment) hold one.
-    for (const auto& [seq, sort_key] : second.undecided) {
-      if (Year(sort_key) >= Year(first.high_water)) continue;
+    for (const auto& entry : second.undecided) {
+      const uint64_t seq = entry.first;  // (clang 14 captures no structured bindings)
+      if (Year(entry.second) >= Year(first.high_water)) continue;
       const size_t i = std::find_if(segments.begin(), segments.end(),
                                     [&](const Segment& s) { return seq <= s.hi; }) -
                        segments.begin();

@@ -2,8 +2,9 @@
 // bytes; those that do not parse are skipped). Checks determinism (encoding
 // twice, encoding a copy), that canonical bytes are a fixed point of
 // parse/serialize with the same hash, that the hash ignores the hash field,
-// and that valid client content survives the JSON mapping used by
-// export/import byte for byte.
+// that valid client content survives the JSON mapping used by
+// export/import byte for byte, and that the fold's partial parse
+// (ParseMoveFields) agrees with a whole parse cut down to its fields.
 #include <cstdint>
 #include <string>
 
@@ -81,5 +82,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(CanonicalBytes(ClientContent(no_envelope)) == CanonicalBytes(content),
              "the envelope changes the client content");
   CheckJsonRoundTrip(content);
+
+  v1::Event part;
+  FUZZ_CHECK(ParseMoveFields(std::string_view(reinterpret_cast<const char*>(data), size), &part),
+             "ParseMoveFields refuses bytes that parse");
+  v1::Event whole = e;
+  for (v1::Event* m : {&part, &whole}) m->DiscardUnknownFields();
+  whole.clear_sources();
+  whole.clear_context();
+  whole.clear_summary();
+  ClearEnvelope(&whole);
+  whole.set_seq(e.seq());
+  FUZZ_CHECK(CanonicalBytes(part) == CanonicalBytes(whole),
+             "ParseMoveFields differs from a whole parse cut down");
   return 0;
 }
