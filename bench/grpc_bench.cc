@@ -197,6 +197,15 @@ struct Streamed {
   double server_cpu = 0;
   double client_cpu = 0;
 };
+// Moves a date `years` on; a leap day that lands in a common year becomes
+// the 28th.
+void ShiftYears(v1::PartialDate* d, int years) {
+  d->set_year(d->year() + years);
+  const int y = d->year();
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (d->month() == 2 && d->day() == 29 && !leap) d->set_day(28);
+}
+
 absl::StatusOr<Streamed> StreamAppend(const std::string& address, const std::string& scenario,
                                       uint64_t events, size_t batch, const GeneratorOptions& g,
                                       int server_pid) {
@@ -216,6 +225,18 @@ absl::StatusOr<Streamed> StreamAppend(const std::string& address, const std::str
     done += n;
     pool.push_back(std::move(req));
   }
+  // Each pass over the pool is dated after the one before: its years move
+  // on by the pool's span (a multiple of 4, so leap days stay leap days
+  // but in century years). Repeated as it was, every pass after the first
+  // went back to the pool's first dates, and the stream was mostly
+  // backdated events instead of the generator's share.
+  int first_year = 9999, last_year = 1;
+  for (const auto& req : pool)
+    for (const auto& e : req.events()) {
+      first_year = std::min(first_year, e.occurred().year());
+      last_year = std::max(last_year, std::max(e.occurred().year(), e.occurred_end().year()));
+    }
+  const int span = (last_year - first_year + 1 + 3) / 4 * 4;
   const uint64_t messages = (events + batch - 1) / batch;
   auto stub = v1::LedgerService::NewStub(NewChannel(address));
   grpc::ClientContext ctx;
@@ -237,6 +258,8 @@ absl::StatusOr<Streamed> StreamAppend(const std::string& address, const std::str
         const std::string& id = e.id();
         const size_t dash = id.rfind(".r");
         e.set_id(fmt::format("{}.r{}", dash == std::string::npos ? id : id.substr(0, dash), round));
+        ShiftYears(e.mutable_occurred(), span);
+        if (e.has_occurred_end()) ShiftYears(e.mutable_occurred_end(), span);
       }
     }
     // The last message may be partial.
