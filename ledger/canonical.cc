@@ -263,46 +263,42 @@ bool ParseMoveFields(std::string_view bytes, v1::Event* event) {
     } else if (run_end >= 0) {
       in_order = false;  // a fold field after the run
     }
-    uint64_t v = 0;
+    // Skip the value: a varint (seq is one), 8 or 4 bytes, or a length and
+    // that many bytes. Groups are never written.
+    uint64_t len = 0;
+    bool ok = true;
     switch (tag & 7) {
-      case 0:  // varint
-        if (!ReadVarint(p, end, &v)) in_order = false;
-        if (field == v1::Event::kSeqFieldNumber) seq = v;
+      case 0:
+        ok = ReadVarint(p, end, &len);
+        if (field == v1::Event::kSeqFieldNumber) seq = len;
+        len = 0;
         break;
-      case 1:  // fixed64
-        if (end - p < 8)
-          in_order = false;
-        else
-          p += 8;
+      case 1:
+        len = 8;
         break;
-      case 2:  // length-delimited
-        if (!ReadVarint(p, end, &v) || v > static_cast<uint64_t>(end - p))
-          in_order = false;
-        else
-          p += v;
+      case 2:
+        ok = ReadVarint(p, end, &len);
         break;
-      case 5:  // fixed32
-        if (end - p < 4)
-          in_order = false;
-        else
-          p += 4;
+      case 5:
+        len = 4;
         break;
-      default:  // groups: never written
-        in_order = false;
-        break;
+      default:
+        ok = false;
     }
+    if (!ok || len > static_cast<uint64_t>(end - p)) {
+      in_order = false;
+      break;
+    }
+    p += len;
   }
   if (!in_order) {
     if (!event->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return false;
+    const uint64_t parsed_seq = event->seq();
     event->clear_sources();
     event->clear_context();
     event->clear_summary();
-    event->clear_scenario();
-    event->clear_branch();
-    event->clear_recorded_at();
-    event->clear_recorded_by();
-    event->clear_prev_hash();
-    event->clear_hash();
+    ClearEnvelope(event);
+    event->set_seq(parsed_seq);
     return true;
   }
   if (run_end < 0) run_end = static_cast<int64_t>(bytes.size());

@@ -31,8 +31,6 @@ namespace {
 // Chains at least this long are walked in two halves.
 constexpr uint64_t kParallelEvents = 32768;
 
-uint32_t Year(uint32_t sort_key) { return sort_key / 10000; }
-
 // What the walk found of one segment's events, for its date index: each
 // event's sort key (by seq - lo; the two walks write apart) and the SHA-256
 // of those whose entry must hold a copy.
@@ -338,11 +336,11 @@ absl::StatusOr<VerifyResult> RocksLedger::Verify(std::string_view scenario,
     expected[i].copies.merge(second.copies[i]);
   }
   if (mid < head.seq) {
-    // The copies the second walk could not decide: those dated before the
-    // first walk's high water (in the same segment) hold one.
+    // The copies the second walk could not decide: those its own high water
+    // did not call for but the first walk's (in the same segment) does.
     for (const auto& entry : second.undecided) {
       const uint64_t seq = entry.first;  // (clang 14 captures no structured bindings)
-      if (Year(entry.second) >= Year(first.high_water)) continue;
+      if (!keys::CopiedInDateIndex(entry.second, first.high_water)) continue;
       const size_t i = std::find_if(segments.begin(), segments.end(),
                                     [&](const Segment& s) { return seq <= s.hi; }) -
                        segments.begin();
