@@ -14,30 +14,12 @@ namespace {
 
 std::string_view View(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
 
-// Whether an iterator's blocks go into the block cache. A run read once
+// Whether an iterator's blocks go into the block cache (fill_cache). A run read once
 // (in seq order, or an index) is read past the cache: each cached block is
 // fresh memory, page-faulted in, and a long run only evicts the working set
 // (a seq-order read of 300k events: 317-690 k -> 740-760 k ev/s). An
 // iterator that seeks back into blocks it passed (events in date order)
 // keeps them cached (uncached, a full replay lost 7 %).
-enum class Cache { kFill, kBypass };
-
-// A RocksDB iterator confined to [lower, upper) (the bounds must outlive it).
-struct BoundedIter {
-  std::string lower, upper;
-  rocksdb::Slice lower_slice, upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it;
-
-  BoundedIter(const Store& store, rocksdb::ColumnFamilyHandle* cf, std::string lo, std::string up,
-              Cache cache)
-      : lower(std::move(lo)), upper(std::move(up)), lower_slice(lower), upper_slice(upper) {
-    rocksdb::ReadOptions ro;
-    ro.iterate_lower_bound = &lower_slice;
-    ro.iterate_upper_bound = &upper_slice;
-    ro.fill_cache = cache == Cache::kFill;
-    it.reset(store.db->NewIterator(ro, cf));
-  }
-};
 
 // Events by seq. Segments are visited in the read direction; events hidden by
 // a cutoff are skipped. With corrections_only it walks the corrections index
@@ -74,10 +56,10 @@ class SeqIterator final : public EventIterator {
     if (next_segment_ >= segments_.size()) return;
     const Segment& s = segments_[next_segment_++];
     cutoff_ = s.cutoff_key;
-    iter_ = std::make_unique<BoundedIter>(
+    iter_ = std::make_unique<BoundedIterator>(
         *store_, corrections_only_ ? store_->corrections : store_->events,
         keys::EncodeEventKey({sid_, s.bid, s.lo}), keys::EncodeEventKey({sid_, s.bid, s.hi + 1}),
-        Cache::kBypass);
+        /*fill_cache=*/false);
     if (dir_ == Direction::kForward)
       iter_->it->SeekToFirst();
     else
@@ -148,7 +130,7 @@ class SeqIterator final : public EventIterator {
   Direction dir_;
   bool corrections_only_;
   size_t next_segment_ = 0;
-  std::unique_ptr<BoundedIter> iter_;
+  std::unique_ptr<BoundedIterator> iter_;
   uint32_t cutoff_ = UINT32_MAX;
   v1::Event event_;
   bool valid_ = false;
@@ -179,12 +161,12 @@ class OccurredIterator final : public EventIterator {
       Cursor& c = cursors_.emplace_back();
       c.lo = s.lo;
       c.hi = s.hi;
-      c.index = std::make_unique<BoundedIter>(
+      c.index = std::make_unique<BoundedIterator>(
           *store_, store_->dates, keys::EncodeDateKey({sid, s.bid, from_key, 0}),
-          keys::EncodeDateKey({sid, s.bid, upto, UINT64_MAX}) + '\0', Cache::kBypass);
-      c.events = std::make_unique<BoundedIter>(
+          keys::EncodeDateKey({sid, s.bid, upto, UINT64_MAX}) + '\0', /*fill_cache=*/false);
+      c.events = std::make_unique<BoundedIterator>(
           *store_, store_->events, keys::EncodeEventKey({sid, s.bid, s.lo}),
-          keys::EncodeEventKey({sid, s.bid, s.hi + 1}), Cache::kFill);
+          keys::EncodeEventKey({sid, s.bid, s.hi + 1}), /*fill_cache=*/true);
       c.index->it->SeekToFirst();
     }
     for (Cursor& c : cursors_) Fill(c);
@@ -212,9 +194,9 @@ class OccurredIterator final : public EventIterator {
   };
   struct Cursor {
     uint64_t lo = 0, hi = 0;
-    std::unique_ptr<BoundedIter> index;   // the segment's date index
-    std::unique_ptr<BoundedIter> events;  // its events, for the fetches
-    std::vector<Entry> window;            // in date order; window[at] is current
+    std::unique_ptr<BoundedIterator> index;   // the segment's date index
+    std::unique_ptr<BoundedIterator> events;  // its events, for the fetches
+    std::vector<Entry> window;                // in date order; window[at] is current
     size_t at = 0;
     std::string bytes;  // the window's events
     size_t next_size = kFirstWindow;

@@ -239,21 +239,36 @@ absl::StatusOr<std::optional<v1::Event>> Store::GetEvent(uint32_t sid, uint32_t 
 }
 
 absl::StatusOr<uint32_t> Store::DateHighWater(uint32_t sid, uint32_t bid) const {
-  const std::string lower = keys::BranchPrefix(sid, bid);
-  const std::string upper = keys::PrefixSuccessor(lower).value_or(std::string());
-  rocksdb::Slice lower_slice(lower), upper_slice(upper);
+  auto dates_of = BoundedIterator::OverBranch(*this, dates, sid, bid, /*fill_cache=*/true);
+  rocksdb::Iterator& it = *dates_of->it;
+  it.SeekToLast();
+  if (!it.Valid()) {
+    if (!it.status().ok()) return FromRocks(it.status(), "reading the date index");
+    return 0;
+  }
+  auto key = keys::DecodeDateKey(std::string_view(it.key().data(), it.key().size()));
+  if (!key) return absl::DataLossError("malformed date index key");
+  return key->sort_key;
+}
+
+BoundedIterator::BoundedIterator(const Store& store, rocksdb::ColumnFamilyHandle* cf,
+                                 std::string lo, std::string up, bool fill_cache)
+    : lower(std::move(lo)), upper(std::move(up)), lower_slice(lower), upper_slice(upper) {
   rocksdb::ReadOptions ro;
   ro.iterate_lower_bound = &lower_slice;
   if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, dates));
-  it->SeekToLast();
-  if (!it->Valid()) {
-    if (!it->status().ok()) return FromRocks(it->status(), "reading the date index");
-    return 0;
-  }
-  auto key = keys::DecodeDateKey(std::string_view(it->key().data(), it->key().size()));
-  if (!key) return absl::DataLossError("malformed date index key");
-  return key->sort_key;
+  ro.fill_cache = fill_cache;
+  it.reset(store.db->NewIterator(ro, cf));
+}
+
+std::unique_ptr<BoundedIterator> BoundedIterator::OverBranch(const Store& store,
+                                                             rocksdb::ColumnFamilyHandle* cf,
+                                                             uint32_t sid, uint32_t bid,
+                                                             bool fill_cache) {
+  std::string prefix = keys::BranchPrefix(sid, bid);
+  std::string end = keys::PrefixSuccessor(prefix).value_or(std::string());
+  return std::make_unique<BoundedIterator>(store, cf, std::move(prefix), std::move(end),
+                                           fill_cache);
 }
 
 }  // namespace demarche::ledger

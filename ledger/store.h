@@ -61,6 +61,21 @@ struct Store {
   absl::StatusOr<uint32_t> DateHighWater(uint32_t sid, uint32_t bid) const;
 };
 
+// A RocksDB iterator confined to [lower, upper) (an empty upper: no upper
+// bound); it owns the bounds it points to.
+struct BoundedIterator {
+  std::string lower, upper;
+  rocksdb::Slice lower_slice, upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it;
+
+  BoundedIterator(const Store& store, rocksdb::ColumnFamilyHandle* cf, std::string lo,
+                  std::string up, bool fill_cache);
+  // Over every key of one branch (the sid:bid prefix) in `cf`.
+  static std::unique_ptr<BoundedIterator> OverBranch(const Store& store,
+                                                     rocksdb::ColumnFamilyHandle* cf, uint32_t sid,
+                                                     uint32_t bid, bool fill_cache);
+};
+
 // RocksDB status -> absl status, prefixed with what was being done.
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view what);
 

@@ -87,14 +87,10 @@ class ChainWalker {
 
  private:
   bool WalkSegment(const Segment& s, Expected& expected, uint64_t lo, uint64_t hi) {
-    const std::string lower = keys::EncodeEventKey({sid_, s.bid, lo});
-    const std::string upper = keys::EncodeEventKey({sid_, s.bid, hi + 1});
-    rocksdb::Slice lower_slice(lower), upper_slice(upper);
-    rocksdb::ReadOptions ro;
-    ro.iterate_lower_bound = &lower_slice;
-    ro.iterate_upper_bound = &upper_slice;
-    ro.fill_cache = false;  // an audit pass should not evict the working set
-    std::unique_ptr<rocksdb::Iterator> it(store_.db->NewIterator(ro, store_.events));
+    // An audit pass should not evict the working set: past the block cache.
+    BoundedIterator events(store_, store_.events, keys::EncodeEventKey({sid_, s.bid, lo}),
+                           keys::EncodeEventKey({sid_, s.bid, hi + 1}), /*fill_cache=*/false);
+    rocksdb::Iterator* it = events.it.get();
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       if (!Check(std::string_view(it->key().data(), it->key().size()),
                  std::string_view(it->value().data(), it->value().size()), s, expected))
@@ -204,14 +200,9 @@ class DateChecker {
 
   // Scans the segment's branch's date index; names the lowest seq at fault.
   bool Scan(const Segment& s, const Expected& expected, bool own, uint64_t checked) {
-    const std::string lower = keys::BranchPrefix(sid_, s.bid);
-    const std::string upper = keys::PrefixSuccessor(lower).value_or(std::string());
-    rocksdb::Slice lower_slice(lower), upper_slice(upper);
-    rocksdb::ReadOptions ro;
-    ro.iterate_lower_bound = &lower_slice;
-    if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
-    ro.fill_cache = false;
-    std::unique_ptr<rocksdb::Iterator> it(store_.db->NewIterator(ro, store_.dates));
+    auto dates = BoundedIterator::OverBranch(store_, store_.dates, sid_, s.bid,
+                                             /*fill_cache=*/false);
+    rocksdb::Iterator* it = dates->it.get();
     std::vector<bool> seen(expected.dates.size());
     uint64_t bad_seq = UINT64_MAX;
     std::string reason;
