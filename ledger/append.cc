@@ -5,7 +5,9 @@
 // in the same group), writes all accepted ones in one WriteBatch with one
 // fsync, publishes the new head and answers each caller. Serial execution
 // order is the queue order, so the result is the same as one-at-a-time
-// appends; only the number of fsyncs shrinks.
+// appends; only the number of fsyncs shrinks. AppendAsync queues without
+// waiting: when no leader is active a CommitPool thread leads instead
+// (Drain), committing group after group and answering through callbacks.
 //
 // Idempotency, precisely (per request, against the lineage visible from the
 // branch, cutoffs honoured):
@@ -224,8 +226,8 @@ absl::Status RocksLedger::Prepare(const ScenarioState& scenario, std::string_vie
   return absl::OkStatus();
 }
 
-void RocksLedger::Commit(const ScenarioState& scenario, BranchState& b,
-                         const std::vector<AppendRequest*>& mine) {
+void RocksLedger::Commit(const Resolved& r, const std::vector<AppendRequest*>& mine) {
+  BranchState& b = *r.branch;
   // Queued together, so one leader takes them all into the same group.
   std::unique_lock lock(b.queue_mu);
   b.queue.insert(b.queue.end(), mine.begin(), mine.end());
@@ -238,18 +240,53 @@ void RocksLedger::Commit(const ScenarioState& scenario, BranchState& b,
   if (first.done) return;
 
   // Leader: commit everything queued so far (our own requests included).
+  std::vector<std::unique_ptr<AppendRequest>> answered = CommitQueued(*r.scenario, b, lock);
+  HandOverLocked(r);
+  lock.unlock();
+  b.queue_cv.notify_all();
+  for (auto& a : answered) std::move(a->on_done)(std::move(a->result));
+}
+
+std::vector<std::unique_ptr<AppendRequest>> RocksLedger::CommitQueued(
+    const ScenarioState& scenario, BranchState& b, std::unique_lock<std::mutex>& lock) {
   std::vector<AppendRequest*> group(b.queue.begin(), b.queue.end());
   b.queue.clear();
   lock.unlock();
   CommitGroup(scenario, b, group);
   lock.lock();
-  for (AppendRequest* g : group) g->done = true;
-  if (!b.queue.empty())
-    b.queue.front()->leader = true;
-  else
+  std::vector<std::unique_ptr<AppendRequest>> answered;
+  for (AppendRequest* g : group) {
+    if (g->on_done) {
+      answered.emplace_back(g);
+    } else {
+      g->done = true;
+    }
+  }
+  return answered;
+}
+
+void RocksLedger::HandOverLocked(const Resolved& r) {
+  BranchState& b = *r.branch;
+  if (b.queue.empty()) {
     b.leader_active = false;
-  lock.unlock();
-  b.queue_cv.notify_all();
+  } else if (b.queue.front()->on_done) {
+    commit_pool_.Schedule([this, r] { Drain(r); });
+  } else {
+    b.queue.front()->leader = true;
+  }
+}
+
+void RocksLedger::Drain(const Resolved& r) {
+  BranchState& b = *r.branch;
+  std::unique_lock lock(b.queue_mu);
+  while (!b.queue.empty()) {
+    std::vector<std::unique_ptr<AppendRequest>> answered = CommitQueued(*r.scenario, b, lock);
+    lock.unlock();
+    b.queue_cv.notify_all();  // waiting callers whose requests this group held
+    for (auto& a : answered) std::move(a->on_done)(std::move(a->result));
+    lock.lock();
+  }
+  b.leader_active = false;
 }
 
 absl::StatusOr<AppendResult> RocksLedger::Append(std::string_view scenario, std::string_view branch,
@@ -264,8 +301,28 @@ absl::StatusOr<AppendResult> RocksLedger::Append(std::string_view scenario, std:
           Prepare(*r->scenario, branch, std::move(events), expected_head, recorded_by, &req);
       !s.ok())
     return s;
-  Commit(*r->scenario, *r->branch, {&req});
+  Commit(*r, {&req});
   return std::move(req.result);
+}
+
+void RocksLedger::AppendAsync(std::string_view scenario, std::string_view branch,
+                              std::vector<v1::Event> events, uint64_t expected_head,
+                              std::string_view recorded_by, AppendDone done) {
+  auto r = Resolve(scenario, branch);
+  if (!r.ok()) return std::move(done)(r.status());
+  auto req = std::make_unique<AppendRequest>();
+  if (absl::Status s =
+          Prepare(*r->scenario, branch, std::move(events), expected_head, recorded_by, req.get());
+      !s.ok())
+    return std::move(done)(s);
+  req->on_done = std::move(done);
+  BranchState& b = *r->branch;
+  std::lock_guard lock(b.queue_mu);
+  b.queue.push_back(req.release());  // freed by the committer once answered
+  if (!b.leader_active) {
+    b.leader_active = true;
+    commit_pool_.Schedule([this, r = *std::move(r)] { Drain(r); });
+  }
 }
 
 std::vector<absl::StatusOr<AppendResult>> RocksLedger::AppendInOrder(
@@ -289,7 +346,7 @@ std::vector<absl::StatusOr<AppendResult>> RocksLedger::AppendInOrder(
     req.after = mine.empty() ? nullptr : mine.back();
     mine.push_back(&req);
   }
-  if (!mine.empty()) Commit(*r->scenario, *r->branch, mine);
+  if (!mine.empty()) Commit(*r, mine);
   for (AppendRequest* req : mine) {
     results.push_back(std::move(req->result));
     if (!results.back().ok()) return results;

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "demarche/v1/event.pb.h"
@@ -38,6 +39,9 @@ struct Options {
   // flushes the largest when they pass it). Without it each of the eight
   // families may hold two 64 MB memtables.
   size_t memtable_budget_bytes = 64 << 20;
+  // Most threads committing AppendAsync's groups at once (each holds one
+  // branch while its queue lasts); started as needed.
+  int commit_threads = 16;
 };
 
 // expected_head value meaning "append wherever the head is".
@@ -51,6 +55,9 @@ struct AppendResult {
   bool replayed = false;
   uint64_t head_seq = 0;  // branch head after the append
 };
+
+// Receives the result of Ledger::AppendAsync.
+using AppendDone = absl::AnyInvocable<void(absl::StatusOr<AppendResult>) &&>;
 
 // One batch of Ledger::AppendInOrder.
 struct AppendBatch {
@@ -144,6 +151,17 @@ class Ledger {
   virtual absl::StatusOr<AppendResult> Append(std::string_view scenario, std::string_view branch,
                                               std::vector<v1::Event> events, uint64_t expected_head,
                                               std::string_view recorded_by) = 0;
+
+  // Append without waiting for the commit: `done` is called exactly once
+  // with what Append would return, on this thread when the request is
+  // refused before it is queued (an unknown branch, an invalid event), else
+  // on a ledger thread that commits its group, after the events are durable
+  // and the head is published. `done` must not block: the other requests of
+  // the group wait for it. Servers use it so that no thread sleeps through
+  // each request's fsync.
+  virtual void AppendAsync(std::string_view scenario, std::string_view branch,
+                           std::vector<v1::Event> events, uint64_t expected_head,
+                           std::string_view recorded_by, AppendDone done) = 0;
 
   // Appends `batches` to one branch in order with the results consecutive
   // Append calls would give, but in one group commit (one WriteBatch, one

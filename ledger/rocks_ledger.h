@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "ledger/catalog.h"
+#include "ledger/commit_pool.h"
 #include "ledger/ledger.h"
 #include "ledger/store.h"
 
@@ -27,6 +28,9 @@ struct AppendRequest {
   absl::StatusOr<AppendResult> result = absl::UnknownError("append not processed");
   bool done = false;    // result is final (guarded by the branch's queue_mu)
   bool leader = false;  // this caller must commit the next group
+  // Set by AppendAsync: the committer calls it (and frees the request)
+  // instead of marking it done for a waiting caller.
+  AppendDone on_done;
   // The previous batch of an AppendInOrder run (same group, earlier in it):
   // this one is not appended if that one failed.
   const AppendRequest* after = nullptr;
@@ -58,6 +62,9 @@ class RocksLedger final : public Ledger {
                                                           std::string_view branch,
                                                           std::vector<AppendBatch> batches,
                                                           std::string_view recorded_by) override;
+  void AppendAsync(std::string_view scenario, std::string_view branch,
+                   std::vector<v1::Event> events, uint64_t expected_head,
+                   std::string_view recorded_by, AppendDone done) override;
 
   absl::StatusOr<std::unique_ptr<EventIterator>> Read(std::string_view scenario,
                                                       std::string_view branch,
@@ -106,8 +113,21 @@ class RocksLedger final : public Ledger {
                        std::string_view recorded_by, AppendRequest* req) const;
   // Queues `mine` (prepared, in order) on the branch and returns once a
   // group leader, perhaps this caller, has committed them.
-  void Commit(const ScenarioState& scenario, BranchState& branch,
-              const std::vector<AppendRequest*>& mine);
+  void Commit(const Resolved& r, const std::vector<AppendRequest*>& mine);
+  // Commits everything queued on the branch as one group, with queue_mu
+  // held on entry and on return (released while writing). Marks the
+  // waiting callers' requests done and returns the asynchronous ones, to be
+  // answered once queue_mu is released.
+  std::vector<std::unique_ptr<AppendRequest>> CommitQueued(const ScenarioState& scenario,
+                                                           BranchState& branch,
+                                                           std::unique_lock<std::mutex>& lock);
+  // Gives the branch's queue a leader after one finishes: the next waiting
+  // caller, or a pool thread when that request is asynchronous (queue_mu
+  // held).
+  void HandOverLocked(const Resolved& r);
+  // A pool thread's leadership: commits group after group until the queue
+  // is empty.
+  void Drain(const Resolved& r);
   void CommitGroup(const ScenarioState& scenario, BranchState& branch,
                    const std::vector<AppendRequest*>& group);
 
@@ -121,6 +141,10 @@ class RocksLedger final : public Ledger {
   mutable std::shared_mutex catalog_mu_;  // guards the maps below
   std::map<std::string, std::shared_ptr<ScenarioState>, std::less<>> scenarios_;
   uint32_t next_sid_ = 1;
+
+  // Last, so that it is destroyed first: its threads finish their groups
+  // while the store and branches still exist.
+  CommitPool commit_pool_{options_.commit_threads};
 };
 
 }  // namespace demarche::ledger

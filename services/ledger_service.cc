@@ -4,9 +4,11 @@
 #include <string>
 
 #include <fmt/format.h>
+#include <grpcpp/impl/codegen/proto_utils.h>
 
 #include "ledger/date.h"
 #include "services/append_stream.h"
+#include "services/malformed_request.h"
 #include "services/rpc.h"
 #include "services/services.h"
 #include "services/validate.h"
@@ -197,19 +199,64 @@ std::vector<absl::StatusOr<v1::AppendResponse>> LedgerServiceImpl::AppendRun(
   return answers;
 }
 
-grpc::Status LedgerServiceImpl::Append(grpc::ServerContext* context,
-                                       const v1::AppendRequest* request,
-                                       v1::AppendResponse* response) {
-  return Serve(*backend_->auth, Role::kAnalyst, "append", context, "Append",
-               [&](const Principal& caller) -> absl::Status {
-                 DEMARCHE_ASSIGN_OR_RETURN(uint64_t expected_head, CheckAppend(caller, *request));
-                 return Answer(
-                     *request,
-                     backend_->ledger->Append(request->scenario(), request->branch(),
-                                              {request->events().begin(), request->events().end()},
-                                              expected_head, caller.name),
-                     response);
-               });
+grpc::ServerUnaryReactor* LedgerServiceImpl::Append(grpc::CallbackServerContext* context,
+                                                    const grpc::ByteBuffer* request_bytes,
+                                                    grpc::ByteBuffer* response_bytes) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // Ends the call, from this thread or from the one that committed the group.
+  auto finish = [context, reactor, response_bytes](absl::StatusOr<v1::AppendResponse> response) {
+    absl::Status status = response.status();
+    if (status.ok()) {
+      bool own_buffer = false;
+      if (!grpc::SerializationTraits<v1::AppendResponse>::Serialize(*response, response_bytes,
+                                                                    &own_buffer)
+               .ok())
+        status = absl::InternalError("cannot encode the response");
+    }
+    if (!status.ok()) LogRpcFailure(context, "Append", status);
+    reactor->Finish(ToGrpcStatus(status));
+  };
+  try {
+    absl::StatusOr<Principal> caller = backend_->auth->Authorize(context, Role::kAnalyst, "append");
+    if (!caller.ok()) {
+      finish(caller.status());
+      return reactor;
+    }
+    v1::AppendRequest request;
+    grpc::ByteBuffer bytes(*request_bytes);  // Deserialize consumes its buffer
+    if (!grpc::SerializationTraits<v1::AppendRequest>::Deserialize(&bytes, &request).ok()) {
+      finish(absl::InvalidArgumentError(
+          "request: " + UnparsableMessage(v1::AppendRequest::descriptor()->full_name())));
+      return reactor;
+    }
+    absl::StatusOr<uint64_t> expected_head = CheckAppend(*caller, request);
+    if (!expected_head.ok()) {
+      finish(expected_head.status());
+      return reactor;
+    }
+    std::vector<v1::Event> events = TakeEvents(request);
+    const std::string scenario = request.scenario();
+    const std::string branch = request.branch();
+    backend_->ledger->AppendAsync(scenario, branch, std::move(events), *expected_head, caller->name,
+                                  [this, finish, request = std::move(request)](
+                                      absl::StatusOr<ledger::AppendResult> appended) mutable {
+                                    try {
+                                      v1::AppendResponse response;
+                                      absl::Status s =
+                                          Answer(request, std::move(appended), &response);
+                                      if (s.ok()) {
+                                        finish(std::move(response));
+                                      } else {
+                                        finish(s);
+                                      }
+                                    } catch (...) {
+                                      finish(CurrentExceptionStatus());
+                                    }
+                                  });
+  } catch (...) {
+    finish(CurrentExceptionStatus());
+  }
+  return reactor;
 }
 
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* LedgerServiceImpl::AppendStream(

@@ -28,15 +28,22 @@ class ScenarioServiceImpl final : public v1::ScenarioService::Service {
   Backend* backend_;
 };
 
-// AppendStream is served on the callback API (services/append_stream.h), the
-// other methods on the sync API.
+// Append and AppendStream are served on the callback API, the other methods
+// on the sync API: an append is handed to the ledger and answered by the
+// thread that commits its group (Ledger::AppendAsync), so no thread sleeps
+// through each request's fsync (services/append_stream.h for the stream).
+// Both take raw bytes so that a request that cannot be parsed is answered
+// with INVALID_ARGUMENT naming it (gRPC's callback API would answer
+// UNIMPLEMENTED).
 class LedgerServiceImpl final
-    : public v1::LedgerService::WithRawCallbackMethod_AppendStream<v1::LedgerService::Service> {
+    : public v1::LedgerService::WithRawCallbackMethod_Append<
+          v1::LedgerService::WithRawCallbackMethod_AppendStream<v1::LedgerService::Service>> {
  public:
   explicit LedgerServiceImpl(Backend* backend) : backend_(backend) {}
 
-  grpc::Status Append(grpc::ServerContext* context, const v1::AppendRequest* request,
-                      v1::AppendResponse* response) override;
+  grpc::ServerUnaryReactor* Append(grpc::CallbackServerContext* context,
+                                   const grpc::ByteBuffer* request,
+                                   grpc::ByteBuffer* response) override;
   grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* AppendStream(
       grpc::CallbackServerContext* context) override;
   grpc::Status Read(grpc::ServerContext* context, const v1::ReadRequest* request,

@@ -1,0 +1,53 @@
+#include "ledger/commit_pool.h"
+
+#include <pthread.h>
+
+#include <utility>
+
+namespace demarche::ledger {
+
+CommitPool::CommitPool(int max_threads)
+    : max_threads_(static_cast<size_t>(max_threads < 1 ? 1 : max_threads)) {}
+
+CommitPool::~CommitPool() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  // No job schedules more once stopping (the ledger is being destroyed), so
+  // threads_ no longer changes.
+  for (std::thread& t : threads_) t.join();
+}
+
+void CommitPool::Schedule(absl::AnyInvocable<void() &&> job) {
+  {
+    std::lock_guard lock(mu_);
+    jobs_.push_back(std::move(job));
+    if (idle_ < jobs_.size() && threads_.size() < max_threads_) {
+      threads_.emplace_back([this] { Run(); });
+      return;  // the new thread takes a job without being woken
+    }
+  }
+  cv_.notify_one();
+}
+
+void CommitPool::Run() {
+  // Named so that top and perf tell it from gRPC's threads.
+  pthread_setname_np(pthread_self(), "ledger-commit");
+  for (;;) {
+    absl::AnyInvocable<void() &&> job;
+    {
+      std::unique_lock lock(mu_);
+      ++idle_;
+      cv_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+      --idle_;
+      if (jobs_.empty()) return;  // stopping, and nothing is left to run
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+    }
+    std::move(job)();
+  }
+}
+
+}  // namespace demarche::ledger
