@@ -23,8 +23,9 @@ namespace demarche::services {
 
 // Appends batches in order and answers each, up to and including the first
 // that fails (the requests are the stream's to give: events may be moved
-// out). A stream hands over every batch that queued up while the previous
-// ones were appended, so they can share one group commit.
+// out, and are put back after the append so that the stream frees them off
+// its appending thread). A stream hands over every batch that queued up
+// while the previous ones were appended, so they can share one group commit.
 using AppendBatches =
     std::function<std::vector<absl::StatusOr<v1::AppendResponse>>(std::vector<v1::AppendRequest>&)>;
 

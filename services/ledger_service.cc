@@ -124,7 +124,7 @@ absl::StatusOr<uint64_t> LedgerServiceImpl::CheckAppend(const Principal& caller,
 }
 
 absl::Status LedgerServiceImpl::Answer(const v1::AppendRequest& request,
-                                       absl::StatusOr<ledger::AppendResult> appended,
+                                       absl::StatusOr<ledger::AppendResult>& appended,
                                        v1::AppendResponse* response) {
   if (!appended.ok()) return appended.status();
   ledger::AppendResult& result = *appended;
@@ -157,6 +157,14 @@ std::vector<v1::Event> TakeEvents(v1::AppendRequest& request) {
   return events;
 }
 
+// Puts the events a request gave up (TakeEvents) back into it, by swapping
+// them with the emptied shells left there.
+void ReturnEvents(std::vector<v1::Event>& events, v1::AppendRequest& request) {
+  auto& shells = *request.mutable_events();
+  if (static_cast<size_t>(shells.size()) != events.size()) return;
+  for (size_t i = 0; i < events.size(); ++i) shells[static_cast<int>(i)].Swap(&events[i]);
+}
+
 }  // namespace
 
 std::vector<absl::StatusOr<v1::AppendResponse>> LedgerServiceImpl::AppendRun(
@@ -183,7 +191,10 @@ std::vector<absl::StatusOr<v1::AppendResponse>> LedgerServiceImpl::AppendRun(
                                                                  std::move(run), caller.name);
     for (size_t i = 0; i < results.size(); ++i) {
       v1::AppendResponse response;
-      absl::Status s = Answer(requests[first + i], std::move(results[i]), &response);
+      absl::Status s = Answer(requests[first + i], results[i], &response);
+      // Events not sent back go back into their request, so that the stream
+      // frees them with it on its reading thread, off the appending one.
+      if (results[i].ok()) ReturnEvents(results[i]->events, requests[first + i]);
       if (!s.ok()) {
         answers.push_back(s);
         return answers;
@@ -242,8 +253,7 @@ grpc::ServerUnaryReactor* LedgerServiceImpl::Append(grpc::CallbackServerContext*
                                       absl::StatusOr<ledger::AppendResult> appended) mutable {
                                     try {
                                       v1::AppendResponse response;
-                                      absl::Status s =
-                                          Answer(request, std::move(appended), &response);
+                                      absl::Status s = Answer(request, appended, &response);
                                       if (s.ok()) {
                                         finish(std::move(response));
                                       } else {

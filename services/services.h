@@ -57,9 +57,10 @@ class LedgerServiceImpl final
   // The checks an append request passes before the ledger sees it; its
   // expected head (kAnyHead when unset).
   absl::StatusOr<uint64_t> CheckAppend(const Principal& caller, const v1::AppendRequest& request);
-  // The response to `request` from what the ledger answered.
+  // The response to `request` from what the ledger answered; the events
+  // move into it unless the request omits them.
   absl::Status Answer(const v1::AppendRequest& request,
-                      absl::StatusOr<ledger::AppendResult> appended, v1::AppendResponse* response);
+                      absl::StatusOr<ledger::AppendResult>& appended, v1::AppendResponse* response);
   // Appends stream batches in order, consecutive ones for one branch in one
   // group commit; one answer per request up to and including the first
   // failure. Events are moved out of the requests.
