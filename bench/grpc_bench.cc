@@ -139,7 +139,7 @@ absl::Status DurableAppends(const GrpcOptions& o, int rep) {
 
 // The same load against grpc_floor_server, which answers Append without
 // storing anything: what gRPC alone allows on this machine, with the sync
-// server demarched uses and with the callback API.
+// server and with the callback API (demarched serves Append on the latter).
 absl::Status DurableAppendFloor(const GrpcOptions& o, int rep) {
   for (bool callback : {false, true}) {
     const std::string dir = fmt::format("{}/floor-{}", o.workdir, rep);

@@ -3,8 +3,8 @@
 // a response of the same shape: seqs, head hash, the event echoed back) but
 // stores nothing, so the load against it measures what gRPC itself costs on
 // this machine; AppendStream likewise answers each message without storing.
-// --callback serves Append with the callback API instead of the sync server
-// demarched uses. Flags match demarched's so bench/server_process can start
+// --callback serves Append with the callback API (as demarched does) instead
+// of the sync server. Flags match demarched's so bench/server_process can start
 // it the same way.
 #include <fmt/format.h>
 #include <grpcpp/grpcpp.h>
