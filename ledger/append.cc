@@ -7,7 +7,8 @@
 // order is the queue order, so the result is the same as one-at-a-time
 // appends; only the number of fsyncs shrinks. AppendAsync queues without
 // waiting: when no leader is active a CommitPool thread leads instead
-// (Drain), committing group after group and answering through callbacks.
+// (Drain), committing group after group, answering through callbacks, and
+// making way for other branches waiting for a thread.
 //
 // Idempotency, precisely (per request, against the lineage visible from the
 // branch, cutoffs honoured):
@@ -281,9 +282,14 @@ void RocksLedger::Drain(const Resolved& r) {
   std::unique_lock lock(b.queue_mu);
   while (!b.queue.empty()) {
     std::vector<std::unique_ptr<AppendRequest>> answered = CommitQueued(*r.scenario, b, lock);
+    // A branch whose queue never empties must not hold the thread while
+    // other branches wait for one: it takes its next turn behind them.
+    const bool yield = !b.queue.empty() && commit_pool_.JobsWaiting();
+    if (yield) commit_pool_.Schedule([this, r] { Drain(r); });
     lock.unlock();
     b.queue_cv.notify_all();  // waiting callers whose requests this group held
     for (auto& a : answered) std::move(a->on_done)(std::move(a->result));
+    if (yield) return;
     lock.lock();
   }
   b.leader_active = false;

@@ -15,8 +15,9 @@ CommitPool::~CommitPool() {
     stopping_ = true;
   }
   cv_.notify_all();
-  // No job schedules more once stopping (the ledger is being destroyed), so
-  // threads_ no longer changes.
+  // Jobs may still schedule more (a branch's next turn), but no thread
+  // starts once stopping: threads_ no longer changes, and the running ones
+  // return only when no job is left.
   for (std::thread& t : threads_) t.join();
 }
 
@@ -24,12 +25,17 @@ void CommitPool::Schedule(absl::AnyInvocable<void() &&> job) {
   {
     std::lock_guard lock(mu_);
     jobs_.push_back(std::move(job));
-    if (idle_ < jobs_.size() && threads_.size() < max_threads_) {
+    if (!stopping_ && idle_ < jobs_.size() && threads_.size() < max_threads_) {
       threads_.emplace_back([this] { Run(); });
       return;  // the new thread takes a job without being woken
     }
   }
   cv_.notify_one();
+}
+
+bool CommitPool::JobsWaiting() {
+  std::lock_guard lock(mu_);
+  return !jobs_.empty();
 }
 
 void CommitPool::Run() {

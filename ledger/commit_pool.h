@@ -26,8 +26,11 @@ class CommitPool {
   CommitPool(const CommitPool&) = delete;
   CommitPool& operator=(const CommitPool&) = delete;
 
-  // Runs `job` on one of the threads, in the order scheduled.
+  // Runs `job` on one of the threads, in the order scheduled. Jobs may
+  // schedule jobs.
   void Schedule(absl::AnyInvocable<void() &&> job);
+  // Whether a scheduled job has yet to start.
+  bool JobsWaiting();
 
  private:
   void Run();

@@ -125,8 +125,9 @@ class RocksLedger final : public Ledger {
   // caller, or a pool thread when that request is asynchronous (queue_mu
   // held).
   void HandOverLocked(const Resolved& r);
-  // A pool thread's leadership: commits group after group until the queue
-  // is empty.
+  // A pool thread's turn as the branch's leader: commits group after group
+  // until the queue is empty, or until another job waits for a thread (then
+  // it schedules its next turn behind it).
   void Drain(const Resolved& r);
   void CommitGroup(const ScenarioState& scenario, BranchState& branch,
                    const std::vector<AppendRequest*>& group);

@@ -31,10 +31,10 @@ class Answers {
       cv_.notify_all();
     };
   }
-  // Waits until `n` answers have come.
-  void WaitFor(size_t n) {
+  // Waits until `n` answers have come, at most `timeout`.
+  void WaitFor(size_t n, std::chrono::seconds timeout = std::chrono::seconds(30)) {
     std::unique_lock lock(mu_);
-    ASSERT_TRUE(cv_.wait_for(lock, std::chrono::seconds(30), [&] { return calls_.size() >= n; }))
+    ASSERT_TRUE(cv_.wait_for(lock, timeout, [&] { return calls_.size() >= n; }))
         << calls_.size() << " of " << n << " answered";
   }
   size_t Count() {
@@ -143,6 +143,49 @@ TEST_F(LedgerTest, AsyncAndWaitingAppendersShareTheBranchQueue) {
   auto v = ledger_->Verify("s", "main");
   ASSERT_TRUE(v.ok());
   EXPECT_TRUE(v->ok) << v->reason;
+}
+
+// A branch whose queue never empties takes one turn at a time: with a single
+// commit thread, an append to another branch is still answered while the
+// first is being flooded.
+TEST_F(LedgerTest, ABusyBranchDoesNotStarveAnother) {
+  Reopen([] {
+    Options o = ltest::FastOptions();
+    o.sync = true;  // each group takes an fsync, so the flood's queue fills
+    o.commit_threads = 1;
+    return o;
+  }());
+  ASSERT_TRUE(ledger_->CreateBranch("s", "other", "main", 0, std::nullopt, "tester", "").ok());
+  std::atomic<bool> other_answered{false};
+  std::atomic<int> in_flight{0};
+  std::atomic<int> flooded{0};
+  std::thread flood([&] {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    for (int i = 0; !other_answered && std::chrono::steady_clock::now() < give_up; ++i) {
+      if (in_flight >= 10000) {  // bounded, but far above a group's size
+        std::this_thread::yield();
+        continue;
+      }
+      ++in_flight;
+      ledger_->AppendAsync("s", "main", {Statement("f" + std::to_string(i))}, kAnyHead, "t",
+                           [&](absl::StatusOr<AppendResult> r) {
+                             EXPECT_TRUE(r.ok()) << r.status();
+                             ++flooded;
+                             --in_flight;
+                           });
+    }
+  });
+  while (flooded < 200) std::this_thread::yield();  // the flood is under way
+  Answers answers;
+  ledger_->AppendAsync("s", "other", {Statement("o")}, kAnyHead, "t", answers.For(0));
+  // Well before the flood gives up (20 s): it is still running.
+  answers.WaitFor(1, std::chrono::seconds(10));
+  other_answered = true;
+  flood.join();
+  while (in_flight > 0) std::this_thread::yield();
+  ASSERT_EQ(answers.Count(), 1u);
+  ASSERT_TRUE(answers.Result(0).ok()) << answers.Result(0).status();
+  EXPECT_EQ(Head("other"), 1u);
 }
 
 // Destroying the ledger commits and answers whatever is still queued; what
