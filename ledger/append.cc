@@ -242,9 +242,10 @@ void RocksLedger::Commit(const Resolved& r, const std::vector<AppendRequest*>& m
 
   // Leader: commit everything queued so far (our own requests included).
   std::vector<std::unique_ptr<AppendRequest>> answered = CommitQueued(*r.scenario, b, lock);
-  HandOverLocked(r);
+  const bool pool_leads = HandOverLocked(b);
   lock.unlock();
   b.queue_cv.notify_all();
+  if (pool_leads) ScheduleDrain(r);
   for (auto& a : answered) std::move(a->on_done)(std::move(a->result));
 }
 
@@ -266,15 +267,19 @@ std::vector<std::unique_ptr<AppendRequest>> RocksLedger::CommitQueued(
   return answered;
 }
 
-void RocksLedger::HandOverLocked(const Resolved& r) {
-  BranchState& b = *r.branch;
+bool RocksLedger::HandOverLocked(BranchState& b) {
   if (b.queue.empty()) {
     b.leader_active = false;
   } else if (b.queue.front()->on_done) {
-    commit_pool_.Schedule([this, r] { Drain(r); });
+    return true;
   } else {
     b.queue.front()->leader = true;
   }
+  return false;
+}
+
+void RocksLedger::ScheduleDrain(const Resolved& r) {
+  commit_pool_.Schedule([this, r] { Drain(r); });
 }
 
 void RocksLedger::Drain(const Resolved& r) {
@@ -285,9 +290,9 @@ void RocksLedger::Drain(const Resolved& r) {
     // A branch whose queue never empties must not hold the thread while
     // other branches wait for one: it takes its next turn behind them.
     const bool yield = !b.queue.empty() && commit_pool_.JobsWaiting();
-    if (yield) commit_pool_.Schedule([this, r] { Drain(r); });
     lock.unlock();
     b.queue_cv.notify_all();  // waiting callers whose requests this group held
+    if (yield) ScheduleDrain(r);
     for (auto& a : answered) std::move(a->on_done)(std::move(a->result));
     if (yield) return;
     lock.lock();
@@ -323,12 +328,14 @@ void RocksLedger::AppendAsync(std::string_view scenario, std::string_view branch
     return std::move(done)(s);
   req->on_done = std::move(done);
   BranchState& b = *r->branch;
-  std::lock_guard lock(b.queue_mu);
-  b.queue.push_back(req.release());  // freed by the committer once answered
-  if (!b.leader_active) {
+  bool lead = false;
+  {
+    std::lock_guard lock(b.queue_mu);
+    b.queue.push_back(req.release());  // freed by the committer once answered
+    lead = !b.leader_active;
     b.leader_active = true;
-    commit_pool_.Schedule([this, r = *std::move(r)] { Drain(r); });
   }
+  if (lead) ScheduleDrain(*r);
 }
 
 std::vector<absl::StatusOr<AppendResult>> RocksLedger::AppendInOrder(

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include <system_error>
 #include <utility>
 
 namespace demarche::ledger {
@@ -26,11 +27,23 @@ void CommitPool::Schedule(absl::AnyInvocable<void() &&> job) {
     std::lock_guard lock(mu_);
     jobs_.push_back(std::move(job));
     if (!stopping_ && idle_ < jobs_.size() && threads_.size() < max_threads_) {
-      threads_.emplace_back([this] { Run(); });
-      return;  // the new thread takes a job without being woken
+      try {
+        threads_.emplace_back([this] { Run(); });
+        return;  // the new thread takes a job without being woken
+      } catch (const std::system_error&) {
+        // No thread to be had (a process limit): the running ones take the
+        // job; if there are none, this caller runs it, below.
+      }
     }
+    if (!threads_.empty()) {
+      cv_.notify_one();
+      return;
+    }
+    job = std::move(jobs_.back());
+    jobs_.pop_back();
   }
-  cv_.notify_one();
+  // A queued append must never be left without a leader.
+  std::move(job)();
 }
 
 bool CommitPool::JobsWaiting() {

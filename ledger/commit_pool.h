@@ -27,7 +27,8 @@ class CommitPool {
   CommitPool& operator=(const CommitPool&) = delete;
 
   // Runs `job` on one of the threads, in the order scheduled. Jobs may
-  // schedule jobs.
+  // schedule jobs. If no thread runs and none can be started, runs `job`
+  // on the calling thread instead.
   void Schedule(absl::AnyInvocable<void() &&> job);
   // Whether a scheduled job has yet to start.
   bool JobsWaiting();

@@ -121,10 +121,13 @@ class RocksLedger final : public Ledger {
   std::vector<std::unique_ptr<AppendRequest>> CommitQueued(const ScenarioState& scenario,
                                                            BranchState& branch,
                                                            std::unique_lock<std::mutex>& lock);
-  // Gives the branch's queue a leader after one finishes: the next waiting
-  // caller, or a pool thread when that request is asynchronous (queue_mu
-  // held).
-  void HandOverLocked(const Resolved& r);
+  // Gives the branch's queue a leader after one finishes (queue_mu held):
+  // the next waiting caller, or, when that request is asynchronous, a pool
+  // thread; true if the caller must ScheduleDrain once queue_mu is released.
+  bool HandOverLocked(BranchState& branch);
+  // Hands the branch's leadership to a pool thread (queue_mu not held: the
+  // pool may run the turn on this thread).
+  void ScheduleDrain(const Resolved& r);
   // A pool thread's turn as the branch's leader: commits group after group
   // until the queue is empty, or until another job waits for a thread (then
   // it schedules its next turn behind it).
