@@ -9,12 +9,10 @@
 #include <thread>
 #include <utility>
 
-#include <grpcpp/impl/codegen/proto_utils.h>
-
 #include <fmt/format.h>
 
 #include "absl/status/statusor.h"
-#include "services/malformed_request.h"
+#include "services/raw_message.h"
 #include "services/rpc.h"
 #include "services/status.h"
 
@@ -32,15 +30,6 @@ constexpr size_t kMaxParsedBytes = 1 << 20;
 constexpr size_t kMaxUnsent = 16;
 
 std::string BatchPath(uint64_t batch) { return fmt::format("batch[{}]", batch); }
-
-absl::StatusOr<v1::AppendRequest> ParseBatch(Bytes* bytes, uint64_t batch) {
-  v1::AppendRequest request;
-  if (!grpc::SerializationTraits<v1::AppendRequest>::Deserialize(bytes, &request).ok()) {
-    return absl::InvalidArgumentError(
-        BatchPath(batch) + ": " + UnparsableMessage(v1::AppendRequest::descriptor()->full_name()));
-  }
-  return request;
-}
 
 class AppendStreamReactor final : public grpc::ServerBidiReactor<Bytes, Bytes> {
  public:
@@ -61,7 +50,7 @@ class AppendStreamReactor final : public grpc::ServerBidiReactor<Bytes, Bytes> {
   void OnReadDone(bool ok) override {
     std::optional<absl::StatusOr<v1::AppendRequest>> batch;
     const size_t bytes = ok ? incoming_.Length() : 0;
-    if (ok) batch = ParseBatch(&incoming_, batches_read_);
+    if (ok) batch = ParseRaw<v1::AppendRequest>(&incoming_, BatchPath(batches_read_));
     incoming_.Clear();
     bool read_more = false;
     std::vector<std::vector<v1::AppendRequest>> spent;
@@ -215,10 +204,7 @@ class AppendStreamReactor final : public grpc::ServerBidiReactor<Bytes, Bytes> {
   // Queues a batch's answer for the client.
   absl::Status Send(const v1::AppendResponse& response, uint64_t batch) {
     Bytes bytes;
-    bool own_buffer = false;
-    if (!grpc::SerializationTraits<v1::AppendResponse>::Serialize(response, &bytes, &own_buffer)
-             .ok())
-      return absl::InternalError(BatchPath(batch) + ": cannot encode the response");
+    if (absl::Status s = EncodeRaw(response, &bytes, BatchPath(batch)); !s.ok()) return s;
     Bytes* next = nullptr;
     {
       std::lock_guard lock(mu_);

@@ -4,11 +4,10 @@
 #include <string>
 
 #include <fmt/format.h>
-#include <grpcpp/impl/codegen/proto_utils.h>
 
 #include "ledger/date.h"
 #include "services/append_stream.h"
-#include "services/malformed_request.h"
+#include "services/raw_message.h"
 #include "services/rpc.h"
 #include "services/services.h"
 #include "services/validate.h"
@@ -217,13 +216,7 @@ grpc::ServerUnaryReactor* LedgerServiceImpl::Append(grpc::CallbackServerContext*
   // Ends the call, from this thread or from the one that committed the group.
   auto finish = [context, reactor, response_bytes](absl::StatusOr<v1::AppendResponse> response) {
     absl::Status status = response.status();
-    if (status.ok()) {
-      bool own_buffer = false;
-      if (!grpc::SerializationTraits<v1::AppendResponse>::Serialize(*response, response_bytes,
-                                                                    &own_buffer)
-               .ok())
-        status = absl::InternalError("cannot encode the response");
-    }
+    if (status.ok()) status = EncodeRaw(*response, response_bytes, "response");
     if (!status.ok()) LogRpcFailure(context, "Append", status);
     reactor->Finish(ToGrpcStatus(status));
   };
@@ -233,13 +226,13 @@ grpc::ServerUnaryReactor* LedgerServiceImpl::Append(grpc::CallbackServerContext*
       finish(caller.status());
       return reactor;
     }
-    v1::AppendRequest request;
-    grpc::ByteBuffer bytes(*request_bytes);  // Deserialize consumes its buffer
-    if (!grpc::SerializationTraits<v1::AppendRequest>::Deserialize(&bytes, &request).ok()) {
-      finish(absl::InvalidArgumentError(
-          "request: " + UnparsableMessage(v1::AppendRequest::descriptor()->full_name())));
+    grpc::ByteBuffer bytes(*request_bytes);  // parsing consumes its buffer
+    absl::StatusOr<v1::AppendRequest> parsed = ParseRaw<v1::AppendRequest>(&bytes, "request");
+    if (!parsed.ok()) {
+      finish(parsed.status());
       return reactor;
     }
+    v1::AppendRequest& request = *parsed;
     absl::StatusOr<uint64_t> expected_head = CheckAppend(*caller, request);
     if (!expected_head.ok()) {
       finish(expected_head.status());
