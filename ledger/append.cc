@@ -1,14 +1,16 @@
-// Append: static validation in the caller's thread, then group commit per
-// branch. Callers queue their request; the first one becomes the leader,
-// takes every queued request, checks each against the head it would land on
-// (idempotency, expected head, references — including events staged earlier
-// in the same group), writes all accepted ones in one WriteBatch with one
-// fsync, publishes the new head and answers each caller. Serial execution
-// order is the queue order, so the result is the same as one-at-a-time
-// appends; only the number of fsyncs shrinks. AppendAsync queues without
-// waiting: when no leader is active a CommitPool thread leads instead
-// (Drain), committing group after group, answering through callbacks, and
-// making way for other branches waiting for a thread.
+// Append: static validation and each event's client encoding (with the
+// hash over it) in the caller's thread, or ahead of it (PrepareBatch), then
+// group commit per branch. Callers queue their request; the first one
+// becomes the leader, takes every queued request, checks each against the
+// head it would land on (idempotency, expected head, references — including
+// events staged earlier in the same group), seals each event under its
+// envelope, writes all accepted ones in one WriteBatch with one fsync,
+// publishes the new head and answers each caller. Serial execution order is
+// the queue order, so the result is the same as one-at-a-time appends; only
+// the number of fsyncs shrinks. AppendAsync queues without waiting: when no
+// leader is active a CommitPool thread leads instead (Drain), committing
+// group after group, answering through callbacks, and making way for other
+// branches waiting for a thread.
 //
 // Idempotency, precisely (per request, against the lineage visible from the
 // branch, cutoffs honoured):
@@ -121,7 +123,7 @@ absl::StatusOr<AppendResult> Stager::Stage(AppendRequest& r, keys::Head* head,
     if (!found.ok()) return found.status();
     if (!found->has_value()) continue;
     const v1::Event& stored = **found;
-    if (CanonicalBytes(ClientContent(stored)) != CanonicalBytes(r.content[i]))
+    if (CanonicalBytes(ClientContent(stored)) != r.prepared->encoded[i].bytes())
       return absl::AlreadyExistsError(
           fmt::format("{}.id: \"{}\" already exists at seq {} with different content", EventPath(i),
                       stored.id(), stored.seq()));
@@ -168,17 +170,17 @@ absl::StatusOr<AppendResult> Stager::Stage(AppendRequest& r, keys::Head* head,
   // 4. Envelopes, chain and writes.
   AppendResult result;
   result.events.reserve(n);
-  const google::protobuf::Timestamp now = NowTimestamp();
+  v1::Event envelope;  // the fields every event of the request shares, then each one's
+  envelope.set_scenario(scenario_.record.name());
+  envelope.set_branch(branch_name);
+  *envelope.mutable_recorded_at() = NowTimestamp();
+  envelope.set_recorded_by(r.recorded_by);
   std::string bytes;  // one buffer for the batch (WriteBatch::Put copies)
-  for (v1::Event& content : r.content) {
-    v1::Event& e = result.events.emplace_back(std::move(content));
-    e.set_scenario(scenario_.record.name());
-    e.set_branch(branch_name);
-    e.set_seq(head->seq + 1);
-    *e.mutable_recorded_at() = now;
-    e.set_recorded_by(r.recorded_by);
-    e.set_prev_hash(head->hash);
-    Seal(&e, &bytes);
+  for (size_t i = 0; i < n; ++i) {
+    v1::Event& e = result.events.emplace_back(std::move(r.content[i]));
+    envelope.set_seq(head->seq + 1);
+    envelope.set_prev_hash(head->hash);
+    r.prepared->encoded[i].Seal(envelope, &e, &bytes);
     const uint32_t sort_key = SortKey(e.occurred());
     batch_->Put(store_.events, keys::EncodeEventKey({branch_.sid, branch_.bid, e.seq()}), bytes);
     batch_->Put(
@@ -200,22 +202,23 @@ absl::StatusOr<AppendResult> Stager::Stage(AppendRequest& r, keys::Head* head,
 
 }  // namespace
 
-absl::Status RocksLedger::Prepare(const ScenarioState& scenario, std::string_view branch,
-                                  std::vector<v1::Event> events, uint64_t expected_head,
-                                  std::string_view recorded_by, AppendRequest* req) const {
+absl::StatusOr<std::shared_ptr<PreparedBatch>> RocksLedger::Prepare(
+    const Resolved& r, std::string_view branch, std::vector<v1::Event> events) const {
   if (events.empty()) return absl::InvalidArgumentError("events: at least one event required");
   if (events.size() > options_.max_batch_events)
     return absl::ResourceExhaustedError(fmt::format("events: {} events exceed max_batch_events {}",
                                                     events.size(), options_.max_batch_events));
-  const EventRules rules{scenario.record.name(), &scenario.roster, branch,
+  const EventRules rules{r.scenario->record.name(), &r.scenario->roster, branch,
                          options_.max_event_bytes};
-  req->expected_head = expected_head;
-  req->recorded_by = std::string(recorded_by);
-  req->content = std::move(events);
+  auto prepared = std::make_shared<PreparedBatch>();
+  prepared->scenario = r.scenario;
+  prepared->branch = std::string(branch);
+  prepared->content = std::move(events);
+  prepared->encoded.reserve(prepared->content.size());
   std::unordered_map<std::string_view, size_t> seen;
-  for (size_t i = 0; i < req->content.size(); ++i) {
+  for (size_t i = 0; i < prepared->content.size(); ++i) {
     const std::string path = EventPath(i);
-    v1::Event& c = req->content[i];
+    v1::Event& c = prepared->content[i];
     MakeClientContent(&c);
     if (absl::Status s = CheckEventSize(c, path, rules); !s.ok()) return s;
     if (absl::Status s = ValidateEvent(c, path, rules); !s.ok()) return s;
@@ -223,7 +226,44 @@ absl::Status RocksLedger::Prepare(const ScenarioState& scenario, std::string_vie
     if (!fresh)
       return absl::InvalidArgumentError(
           fmt::format("{}.id: \"{}\" repeats events[{}].id", path, c.id(), it->second));
+    prepared->encoded.emplace_back(c);
   }
+  return prepared;
+}
+
+absl::Status RocksLedger::Queueable(const Resolved& r, std::string_view branch, AppendBatch batch,
+                                    std::string_view recorded_by, AppendRequest* req) const {
+  std::shared_ptr<PreparedBatch> prepared = std::move(batch.prepared);
+  if (prepared != nullptr) {
+    if (!batch.events.empty())
+      return absl::InvalidArgumentError("events: a prepared batch carries its own events");
+    if (prepared->queued)
+      return absl::FailedPreconditionError("events: this prepared batch was already appended");
+  }
+  if (prepared == nullptr || prepared->scenario != r.scenario || prepared->branch != branch) {
+    auto fresh = Prepare(
+        r, branch, prepared != nullptr ? std::move(prepared->content) : std::move(batch.events));
+    if (!fresh.ok()) return fresh.status();
+    prepared = *std::move(fresh);
+  }
+  prepared->queued = true;
+  req->content = std::move(prepared->content);
+  req->prepared = std::move(prepared);
+  req->expected_head = batch.expected_head;
+  req->recorded_by = std::string(recorded_by);
+  return absl::OkStatus();
+}
+
+absl::Status RocksLedger::PrepareBatch(std::string_view scenario, std::string_view branch,
+                                       AppendBatch* batch) {
+  if (batch->prepared != nullptr)
+    return absl::FailedPreconditionError("events: the batch is already prepared");
+  auto r = Resolve(scenario, branch);
+  if (!r.ok()) return r.status();
+  auto prepared = Prepare(*r, branch, std::move(batch->events));
+  batch->events.clear();
+  if (!prepared.ok()) return prepared.status();
+  batch->prepared = *std::move(prepared);
   return absl::OkStatus();
 }
 
@@ -309,7 +349,7 @@ absl::StatusOr<AppendResult> RocksLedger::Append(std::string_view scenario, std:
   // Static checks need no lock: they run in the caller's thread.
   AppendRequest req;
   if (absl::Status s =
-          Prepare(*r->scenario, branch, std::move(events), expected_head, recorded_by, &req);
+          Queueable(*r, branch, {std::move(events), expected_head, nullptr}, recorded_by, &req);
       !s.ok())
     return s;
   Commit(*r, {&req});
@@ -322,8 +362,8 @@ void RocksLedger::AppendAsync(std::string_view scenario, std::string_view branch
   auto r = Resolve(scenario, branch);
   if (!r.ok()) return std::move(done)(r.status());
   auto req = std::make_unique<AppendRequest>();
-  if (absl::Status s =
-          Prepare(*r->scenario, branch, std::move(events), expected_head, recorded_by, req.get());
+  if (absl::Status s = Queueable(*r, branch, {std::move(events), expected_head, nullptr},
+                                 recorded_by, req.get());
       !s.ok())
     return std::move(done)(s);
   req->on_done = std::move(done);
@@ -353,8 +393,7 @@ std::vector<absl::StatusOr<AppendResult>> RocksLedger::AppendInOrder(
   absl::Status invalid;
   for (AppendBatch& batch : batches) {
     AppendRequest& req = reqs.emplace_back();
-    invalid = Prepare(*r->scenario, branch, std::move(batch.events), batch.expected_head,
-                      recorded_by, &req);
+    invalid = Queueable(*r, branch, std::move(batch), recorded_by, &req);
     if (!invalid.ok()) break;
     req.after = mine.empty() ? nullptr : mine.back();
     mine.push_back(&req);

@@ -53,15 +53,61 @@ std::string EventHash(const v1::Event& event) {
   return Sha256(HashedBytes(event, CanonicalBytes(event)));
 }
 
+namespace {
+
+// Appends the hash field to an event's hashed bytes exactly as the
+// deterministic serializer would (hash is Event's highest field number).
+void AppendHashField(const std::string& hash, std::string* bytes) {
+  const size_t n = bytes->size();
+  bytes->resize(n + HashFieldSize(hash.size()));
+  google::protobuf::internal::WireFormatLite::WriteBytesToArray(
+      v1::Event::kHashFieldNumber, hash, reinterpret_cast<uint8_t*>(bytes->data() + n));
+}
+
+}  // namespace
+
 void Seal(v1::Event* event, std::string* bytes) {
   event->clear_hash();
   SerializeDeterministic(*event, bytes, HashFieldSize(kHashSize));
   event->set_hash(Sha256(*bytes));
-  // Append the hash field exactly as the deterministic serializer would.
-  const size_t n = bytes->size();
-  bytes->resize(n + HashFieldSize(event->hash().size()));
-  google::protobuf::internal::WireFormatLite::WriteBytesToArray(
-      v1::Event::kHashFieldNumber, event->hash(), reinterpret_cast<uint8_t*>(bytes->data() + n));
+  AppendHashField(event->hash(), bytes);
+}
+
+struct PreparedContent::Sha {
+  struct Free {
+    void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+  };
+  std::unique_ptr<EVP_MD_CTX, Free> ctx{EVP_MD_CTX_new()};
+};
+
+PreparedContent::PreparedContent(const v1::Event& content)
+    : bytes_(CanonicalBytes(content)), sha_(std::make_unique<Sha>()) {
+  if (sha_->ctx == nullptr || EVP_DigestInit_ex2(sha_->ctx.get(), Sha256Md(), nullptr) != 1 ||
+      EVP_DigestUpdate(sha_->ctx.get(), bytes_.data(), bytes_.size()) != 1)
+    throw std::runtime_error("EVP_DigestUpdate(SHA-256) failed");
+}
+
+PreparedContent::PreparedContent(PreparedContent&&) noexcept = default;
+PreparedContent& PreparedContent::operator=(PreparedContent&&) noexcept = default;
+PreparedContent::~PreparedContent() = default;
+
+void PreparedContent::Seal(const v1::Event& envelope, v1::Event* event, std::string* bytes) {
+  event->MergeFrom(envelope);
+  if (sha_ == nullptr) return ledger::Seal(event, bytes);
+  event->clear_hash();
+  // The envelope's encoding follows the content's, field numbers being
+  // higher: together they are the whole event's.
+  bytes->assign(bytes_);
+  const size_t start = bytes->size();
+  AppendDeterministic(envelope, bytes, HashFieldSize(kHashSize));
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_DigestUpdate(sha_->ctx.get(), bytes->data() + start, bytes->size() - start) != 1 ||
+      EVP_DigestFinal_ex(sha_->ctx.get(), digest, &len) != 1 || len != kHashSize)
+    throw std::runtime_error("EVP_DigestFinal(SHA-256) failed");
+  sha_.reset();
+  event->set_hash(reinterpret_cast<const char*>(digest), len);
+  AppendHashField(event->hash(), bytes);
 }
 
 std::string Seal(v1::Event* event) {

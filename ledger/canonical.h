@@ -22,6 +22,7 @@
 // up as a verification failure rather than silently.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -49,6 +50,34 @@ std::string Seal(v1::Event* event);
 // The same into *bytes, reusing its capacity (the append path seals every
 // event of a batch into one buffer).
 void Seal(v1::Event* event, std::string* bytes);
+
+// An event's client content encoded, and SHA-256 run over that encoding,
+// ahead of its append. The canonical encoding writes the client's fields
+// (1-9) before the envelope's (20-26), so the thread that assigns envelopes
+// (one per branch) only encodes and hashes the envelope; the result is
+// Seal's, byte for byte (a test pins it).
+class PreparedContent {
+ public:
+  // `content` must be client content only (MakeClientContent).
+  explicit PreparedContent(const v1::Event& content);
+  PreparedContent(PreparedContent&&) noexcept;
+  PreparedContent& operator=(PreparedContent&&) noexcept;
+  ~PreparedContent();
+
+  // The canonical encoding of the content (what idempotent retries compare).
+  std::string_view bytes() const { return bytes_; }
+
+  // Gives `event` (the content this was prepared from) the fields of
+  // `envelope` (which holds envelope fields only) and its hash, and writes
+  // the sealed event's canonical bytes to *bytes, as Seal would. The hash
+  // state is spent by the first call; a later one seals from scratch.
+  void Seal(const v1::Event& envelope, v1::Event* event, std::string* bytes);
+
+ private:
+  std::string bytes_;
+  struct Sha;  // OpenSSL's digest context over bytes_
+  std::unique_ptr<Sha> sha_;
+};
 
 // Given the canonical bytes of `event` (already checked equal), the part the
 // hash covers: the bytes without the trailing hash field. Falls back to a

@@ -59,10 +59,18 @@ struct AppendResult {
 // Receives the result of Ledger::AppendAsync.
 using AppendDone = absl::AnyInvocable<void(absl::StatusOr<AppendResult>) &&>;
 
-// One batch of Ledger::AppendInOrder.
+// A batch checked and encoded ahead of its append (Ledger::PrepareBatch).
+// Opaque: defined by the implementation.
+struct PreparedBatch;
+
+// One batch of Ledger::AppendInOrder: `events`, or (once PrepareBatch has
+// taken them in) `prepared`.
 struct AppendBatch {
   std::vector<v1::Event> events;
   uint64_t expected_head = kAnyHead;
+  // Appended once. A caller may keep a copy of the pointer so that the
+  // batch's encodings are freed on its own thread, after the append.
+  std::shared_ptr<PreparedBatch> prepared;
 };
 
 struct VerifyResult {
@@ -174,6 +182,17 @@ class Ledger {
                                                                   std::string_view branch,
                                                                   std::vector<AppendBatch> batches,
                                                                   std::string_view recorded_by) = 0;
+
+  // Does for `batch`, ahead of AppendInOrder, the work that needs no lock:
+  // the checks Append makes before queuing (each event's rules and size,
+  // repeated ids: the same errors, naming the field) and each event's
+  // client encoding with the hash state over it. It takes batch->events in
+  // (as client content). For a thread that reads batches while another
+  // appends them: the branch's one committing thread then only adds each
+  // event's envelope. A batch prepared for another scenario or branch is
+  // prepared again.
+  virtual absl::Status PrepareBatch(std::string_view scenario, std::string_view branch,
+                                    AppendBatch* batch) = 0;
 
   // ---- Reading ---------------------------------------------------------------
   // The branch's lineage (inherited events, honouring the fork's date cutoff,

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ledger/canonical.h"
 #include "ledger/catalog.h"
 #include "ledger/commit_pool.h"
 #include "ledger/ledger.h"
@@ -20,9 +21,20 @@
 
 namespace demarche::ledger {
 
+// A batch's events as Prepare leaves them: statically valid client content,
+// each with its encoding and the hash state over it.
+struct PreparedBatch {
+  std::shared_ptr<const ScenarioState> scenario;  // checked against its roster
+  std::string branch;
+  std::vector<v1::Event> content;  // moved out when queued
+  std::vector<PreparedContent> encoded;
+  bool queued = false;
+};
+
 // One Append call waiting in a branch's group-commit queue.
 struct AppendRequest {
-  std::vector<v1::Event> content;  // client content, statically validated
+  std::vector<v1::Event> content;           // client content, statically validated
+  std::shared_ptr<PreparedBatch> prepared;  // content[i]'s encoding is encoded[i]
   uint64_t expected_head = kAnyHead;
   std::string recorded_by;
   absl::StatusOr<AppendResult> result = absl::UnknownError("append not processed");
@@ -65,6 +77,8 @@ class RocksLedger final : public Ledger {
   void AppendAsync(std::string_view scenario, std::string_view branch,
                    std::vector<v1::Event> events, uint64_t expected_head,
                    std::string_view recorded_by, AppendDone done) override;
+  absl::Status PrepareBatch(std::string_view scenario, std::string_view branch,
+                            AppendBatch* batch) override;
 
   absl::StatusOr<std::unique_ptr<EventIterator>> Read(std::string_view scenario,
                                                       std::string_view branch,
@@ -106,11 +120,14 @@ class RocksLedger final : public Ledger {
   rocksdb::WriteOptions WriteOpts() const;
 
   // append.cc
-  // The checks that need no lock (event rules, sizes, repeated ids), run in
-  // the caller's thread; fills `req`.
-  absl::Status Prepare(const ScenarioState& scenario, std::string_view branch,
-                       std::vector<v1::Event> events, uint64_t expected_head,
-                       std::string_view recorded_by, AppendRequest* req) const;
+  // The work that needs no lock (event rules, sizes, repeated ids; each
+  // event's encoding), run in the caller's thread or ahead by PrepareBatch.
+  absl::StatusOr<std::shared_ptr<PreparedBatch>> Prepare(const Resolved& r, std::string_view branch,
+                                                         std::vector<v1::Event> events) const;
+  // Fills `req` from a batch, preparing it unless that was done for this
+  // scenario and branch.
+  absl::Status Queueable(const Resolved& r, std::string_view branch, AppendBatch batch,
+                         std::string_view recorded_by, AppendRequest* req) const;
   // Queues `mine` (prepared, in order) on the branch and returns once a
   // group leader, perhaps this caller, has committed them.
   void Commit(const Resolved& r, const std::vector<AppendRequest*>& mine);

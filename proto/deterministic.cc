@@ -7,20 +7,26 @@
 
 namespace demarche {
 
-void SerializeDeterministic(const google::protobuf::Message& message, std::string* out,
-                            size_t extra) {
+void AppendDeterministic(const google::protobuf::Message& message, std::string* out, size_t extra) {
   // A StringOutputStream would grow (and zero-fill) the string several times
   // per message; the size is known, so allocate at most once.
   const size_t size = message.ByteSizeLong();
-  out->clear();
+  const size_t start = out->size();
+  const size_t need = start + size + extra;
   // Grown by doubling, so a buffer reused over messages of varied sizes is
   // reallocated a few times, not at every new largest one.
-  if (out->capacity() < size + extra) out->reserve(std::max(size + extra, 2 * out->capacity()));
-  out->resize(size);
-  google::protobuf::io::ArrayOutputStream raw(out->data(), static_cast<int>(size));
+  if (out->capacity() < need) out->reserve(std::max(need, 2 * out->capacity()));
+  out->resize(start + size);
+  google::protobuf::io::ArrayOutputStream raw(out->data() + start, static_cast<int>(size));
   google::protobuf::io::CodedOutputStream coded(&raw);
   coded.SetSerializationDeterministic(true);
   message.SerializeWithCachedSizes(&coded);
+}
+
+void SerializeDeterministic(const google::protobuf::Message& message, std::string* out,
+                            size_t extra) {
+  out->clear();
+  AppendDeterministic(message, out, extra);
 }
 
 std::string DeterministicBytes(const google::protobuf::Message& message) {

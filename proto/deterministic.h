@@ -17,6 +17,10 @@ namespace demarche {
 void SerializeDeterministic(const google::protobuf::Message& message, std::string* out,
                             size_t extra = 0);
 
+// The same, appended to *out's current bytes.
+void AppendDeterministic(const google::protobuf::Message& message, std::string* out,
+                         size_t extra = 0);
+
 // The same, into a new string.
 std::string DeterministicBytes(const google::protobuf::Message& message);
 

@@ -33,8 +33,9 @@ std::string BatchPath(uint64_t batch) { return fmt::format("batch[{}]", batch); 
 
 class AppendStreamReactor final : public grpc::ServerBidiReactor<Bytes, Bytes> {
  public:
-  AppendStreamReactor(grpc::CallbackServerContext* context, AppendBatches append)
-      : context_(context), append_(std::move(append)) {
+  AppendStreamReactor(grpc::CallbackServerContext* context, PrepareBatch prepare,
+                      AppendBatches append)
+      : context_(context), prepare_(std::move(prepare)), append_(std::move(append)) {
     read_pending_ = true;
     StartRead(&incoming_);
     worker_ = std::thread([this] { Work(); });
@@ -48,12 +49,12 @@ class AppendStreamReactor final : public grpc::ServerBidiReactor<Bytes, Bytes> {
   }
 
   void OnReadDone(bool ok) override {
-    std::optional<absl::StatusOr<v1::AppendRequest>> batch;
+    std::optional<absl::StatusOr<StreamBatch>> batch;
     const size_t bytes = ok ? incoming_.Length() : 0;
-    if (ok) batch = ParseRaw<v1::AppendRequest>(&incoming_, BatchPath(batches_read_));
+    if (ok) batch = ReadBatch();
     incoming_.Clear();
     bool read_more = false;
-    std::vector<std::vector<v1::AppendRequest>> spent;
+    std::vector<std::vector<StreamBatch>> spent;
     {
       std::lock_guard lock(mu_);
       spent.swap(spent_);
@@ -73,7 +74,7 @@ class AppendStreamReactor final : public grpc::ServerBidiReactor<Bytes, Bytes> {
   void OnWriteDone(bool ok) override {
     Bytes* next = nullptr;
     std::optional<grpc::Status> finish;
-    std::vector<std::vector<v1::AppendRequest>> spent;
+    std::vector<std::vector<StreamBatch>> spent;
     {
       std::lock_guard lock(mu_);
       spent.swap(spent_);
@@ -145,8 +146,8 @@ class AppendStreamReactor final : public grpc::ServerBidiReactor<Bytes, Bytes> {
     pthread_setname_np(pthread_self(), "append-stream");
     absl::Status status;
     for (uint64_t batch = 0; status.ok();) {
-      std::vector<v1::AppendRequest> run;
-      absl::Status unparsable;
+      std::vector<StreamBatch> run;
+      absl::Status unparsable;  // or refused when prepared
       bool read_more = false;
       {
         std::unique_lock lock(mu_);
@@ -160,10 +161,10 @@ class AppendStreamReactor final : public grpc::ServerBidiReactor<Bytes, Bytes> {
         if (parsed_.empty()) break;  // the client half-closed: done
         while (!parsed_.empty() && unparsable.ok()) {
           Parsed& front = parsed_.front();
-          if (front.request.ok()) {
-            run.push_back(*std::move(front.request));
+          if (front.batch.ok()) {
+            run.push_back(*std::move(front.batch));
           } else {
-            unparsable = front.request.status();
+            unparsable = front.batch.status();
           }
           parsed_bytes_ -= front.bytes;
           parsed_.pop_front();
@@ -215,7 +216,23 @@ class AppendStreamReactor final : public grpc::ServerBidiReactor<Bytes, Bytes> {
     return absl::OkStatus();
   }
 
-  std::vector<absl::StatusOr<v1::AppendResponse>> AppendRun(std::vector<v1::AppendRequest>& run) {
+  // The next batch, parsed from incoming_ and prepared.
+  absl::StatusOr<StreamBatch> ReadBatch() {
+    const std::string path = BatchPath(batches_read_);
+    absl::StatusOr<v1::AppendRequest> request = ParseRaw<v1::AppendRequest>(&incoming_, path);
+    if (!request.ok()) return request.status();
+    StreamBatch batch{*std::move(request), {}};
+    absl::Status prepared;
+    try {
+      prepared = prepare_(batch);
+    } catch (...) {
+      prepared = CurrentExceptionStatus();
+    }
+    if (!prepared.ok()) return Prefixed(prepared, path);
+    return batch;
+  }
+
+  std::vector<absl::StatusOr<v1::AppendResponse>> AppendRun(std::vector<StreamBatch>& run) {
     try {
       return append_(run);
     } catch (...) {
@@ -224,6 +241,7 @@ class AppendStreamReactor final : public grpc::ServerBidiReactor<Bytes, Bytes> {
   }
 
   grpc::CallbackServerContext* const context_;
+  const PrepareBatch prepare_;
   const AppendBatches append_;
   Bytes incoming_;  // the read in flight (gRPC allows one at a time)
   std::thread worker_;
@@ -232,11 +250,11 @@ class AppendStreamReactor final : public grpc::ServerBidiReactor<Bytes, Bytes> {
   std::condition_variable cv_;
   // Everything below is guarded by mu_.
   struct Parsed {
-    absl::StatusOr<v1::AppendRequest> request;
+    absl::StatusOr<StreamBatch> batch;
     size_t bytes = 0;  // on the wire
   };
-  std::deque<Parsed> parsed_;                          // a bad batch ends the queue
-  std::vector<std::vector<v1::AppendRequest>> spent_;  // appended runs, to be freed
+  std::deque<Parsed> parsed_;                    // a bad batch ends the queue
+  std::vector<std::vector<StreamBatch>> spent_;  // appended runs, to be freed
   size_t parsed_bytes_ = 0;
   uint64_t batches_read_ = 0;
   bool read_pending_ = false;
@@ -252,10 +270,10 @@ class AppendStreamReactor final : public grpc::ServerBidiReactor<Bytes, Bytes> {
 }  // namespace
 
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* StartAppendStream(
-    grpc::CallbackServerContext* context, AppendBatches append,
+    grpc::CallbackServerContext* context, PrepareBatch prepare, AppendBatches append,
     std::optional<absl::Status> refused) {
   if (refused.has_value()) return new AppendStreamReactor(context, *refused);
-  return new AppendStreamReactor(context, std::move(append));
+  return new AppendStreamReactor(context, std::move(prepare), std::move(append));
 }
 
 }  // namespace demarche::services

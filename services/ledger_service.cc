@@ -166,43 +166,44 @@ void ReturnEvents(std::vector<v1::Event>& events, v1::AppendRequest& request) {
 
 }  // namespace
 
+absl::Status LedgerServiceImpl::PrepareStreamBatch(const Principal& caller, StreamBatch& batch) {
+  absl::StatusOr<uint64_t> expected_head = CheckAppend(caller, batch.request);
+  if (!expected_head.ok()) return expected_head.status();
+  batch.append.expected_head = *expected_head;
+  batch.append.events = TakeEvents(batch.request);
+  return backend_->ledger->PrepareBatch(batch.request.scenario(), batch.request.branch(),
+                                        &batch.append);
+}
+
 std::vector<absl::StatusOr<v1::AppendResponse>> LedgerServiceImpl::AppendRun(
-    const Principal& caller, std::vector<v1::AppendRequest>& requests) {
+    const Principal& caller, std::vector<StreamBatch>& batches) {
   std::vector<absl::StatusOr<v1::AppendResponse>> answers;
-  for (size_t first = 0; first < requests.size();) {
-    // Consecutive requests for one branch go down as one run.
-    const v1::AppendRequest& head = requests[first];
+  for (size_t first = 0; first < batches.size();) {
+    // Consecutive batches for one branch go down as one run.
+    const v1::AppendRequest& head = batches[first].request;
     std::vector<ledger::AppendBatch> run;
-    absl::Status refused;
     size_t end = first;
-    for (; end < requests.size() && requests[end].scenario() == head.scenario() &&
-           requests[end].branch() == head.branch();
+    for (; end < batches.size() && batches[end].request.scenario() == head.scenario() &&
+           batches[end].request.branch() == head.branch();
          ++end) {
-      absl::StatusOr<uint64_t> expected_head = CheckAppend(caller, requests[end]);
-      if (!expected_head.ok()) {
-        refused = expected_head.status();
-        break;
-      }
-      run.push_back({TakeEvents(requests[end]), *expected_head});
+      // The stream keeps its own pointer to each prepared batch, so that
+      // the encodings are freed with the batch, off the appending thread.
+      const ledger::AppendBatch& prepared = batches[end].append;
+      run.push_back({{}, prepared.expected_head, prepared.prepared});
     }
-    auto results = run.empty() ? std::vector<absl::StatusOr<ledger::AppendResult>>()
-                               : backend_->ledger->AppendInOrder(head.scenario(), head.branch(),
-                                                                 std::move(run), caller.name);
+    auto results = backend_->ledger->AppendInOrder(head.scenario(), head.branch(), std::move(run),
+                                                   caller.name);
     for (size_t i = 0; i < results.size(); ++i) {
       v1::AppendResponse response;
-      absl::Status s = Answer(requests[first + i], results[i], &response);
+      absl::Status s = Answer(batches[first + i].request, results[i], &response);
       // Events not sent back go back into their request, so that the stream
       // frees them with it on its reading thread, off the appending one.
-      if (results[i].ok()) ReturnEvents(results[i]->events, requests[first + i]);
+      if (results[i].ok()) ReturnEvents(results[i]->events, batches[first + i].request);
       if (!s.ok()) {
         answers.push_back(s);
         return answers;
       }
       answers.push_back(std::move(response));
-    }
-    if (!refused.ok()) {
-      answers.push_back(refused);
-      return answers;
     }
     first = end;
   }
@@ -265,12 +266,15 @@ grpc::ServerUnaryReactor* LedgerServiceImpl::Append(grpc::CallbackServerContext*
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* LedgerServiceImpl::AppendStream(
     grpc::CallbackServerContext* context) {
   absl::StatusOr<Principal> caller = backend_->auth->Authorize(context, Role::kAnalyst, "append");
-  if (!caller.ok()) return StartAppendStream(context, nullptr, caller.status());
+  if (!caller.ok()) return StartAppendStream(context, nullptr, nullptr, caller.status());
   // Batches that queued up while the previous ones were appended share one
   // group commit; each is still answered, or fails, on its own.
+  auto principal = std::make_shared<const Principal>(*std::move(caller));
   return StartAppendStream(
-      context, [this, caller = *std::move(caller)](std::vector<v1::AppendRequest>& requests) {
-        return AppendRun(caller, requests);
+      context,
+      [this, principal](StreamBatch& batch) { return PrepareStreamBatch(*principal, batch); },
+      [this, principal](std::vector<StreamBatch>& batches) {
+        return AppendRun(*principal, batches);
       });
 }
 

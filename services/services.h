@@ -12,6 +12,8 @@
 
 namespace demarche::services {
 
+struct StreamBatch;  // services/append_stream.h
+
 class ScenarioServiceImpl final : public v1::ScenarioService::Service {
  public:
   explicit ScenarioServiceImpl(Backend* backend) : backend_(backend) {}
@@ -61,11 +63,14 @@ class LedgerServiceImpl final
   // move into it unless the request omits them.
   absl::Status Answer(const v1::AppendRequest& request,
                       absl::StatusOr<ledger::AppendResult>& appended, v1::AppendResponse* response);
-  // Appends stream batches in order, consecutive ones for one branch in one
-  // group commit; one answer per request up to and including the first
-  // failure. Events are moved out of the requests.
-  std::vector<absl::StatusOr<v1::AppendResponse>> AppendRun(
-      const Principal& caller, std::vector<v1::AppendRequest>& requests);
+  // A stream batch's checks (CheckAppend) and its ledger::PrepareBatch, run
+  // on the reading thread; its events move into batch.append.
+  absl::Status PrepareStreamBatch(const Principal& caller, StreamBatch& batch);
+  // Appends prepared stream batches in order, consecutive ones for one
+  // branch in one group commit; one answer per batch up to and including the
+  // first failure.
+  std::vector<absl::StatusOr<v1::AppendResponse>> AppendRun(const Principal& caller,
+                                                            std::vector<StreamBatch>& batches);
   absl::Status DoRead(grpc::ServerContext* context, const v1::ReadRequest& request,
                       grpc::ServerWriter<v1::Event>* writer);
   absl::Status DoSubscribe(grpc::ServerContext* context, const v1::SubscribeRequest& request,

@@ -172,11 +172,9 @@ TEST_F(LedgerTest, UnknownScenarioOrBranchIsNotFound) {
   EXPECT_EQ(r.status().message(), "branch \"nope\" not found in scenario \"s\"");
 }
 
-// 8 threads x 200 attempts, each appending at the head it last saw: exactly
-// one winner per head, and the chain afterwards is gapless and verifies.
 std::vector<AppendBatch> InOrder(std::vector<std::vector<v1::Event>> batches) {
   std::vector<AppendBatch> run;
-  for (auto& events : batches) run.push_back({std::move(events), kAnyHead});
+  for (auto& events : batches) run.push_back({std::move(events), kAnyHead, nullptr});
   return run;
 }
 
@@ -226,6 +224,90 @@ TEST_F(LedgerTest, AppendInOrderStopsAtTheFirstFailedBatch) {
   EXPECT_TRUE(ledger_->AppendInOrder("s", "main", {}, "tester").empty());
 }
 
+// Batches prepared ahead (as a stream's reading thread does) append as
+// unprepared ones do, and a prepared batch is appended at most once.
+TEST_F(LedgerTest, PreparedBatchesAppendAsUnpreparedOnes) {
+  auto prepared = InOrder({Statements("a", 2), Statements("b", 3)});
+  for (AppendBatch& b : prepared) ASSERT_TRUE(ledger_->PrepareBatch("s", "main", &b).ok());
+  EXPECT_TRUE(prepared[0].events.empty()) << "taken in";
+  std::shared_ptr<PreparedBatch> kept = prepared[1].prepared;
+  auto results = ledger_->AppendInOrder("s", "main", std::move(prepared), "tester");
+  ASSERT_EQ(results.size(), 2u);
+  for (const auto& r : results) ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(ltest::Seqs(results[1]->events), (std::vector<uint64_t>{3, 4, 5}));
+
+  // The same events unprepared on a fork from the same point store the
+  // same client content, and both chains verify.
+  ASSERT_TRUE(ledger_->CreateBranch("s", "f", "main", 0, std::nullopt, "t", "").ok());
+  auto plain =
+      ledger_->AppendInOrder("s", "f", InOrder({Statements("a", 2), Statements("b", 3)}), "tester");
+  ASSERT_EQ(plain.size(), 2u);
+  ASSERT_TRUE(plain[1].ok()) << plain[1].status();
+  const auto main_events = ltest::ReadAll(*ledger_, "s", "main");
+  const auto fork_events = ltest::ReadAll(*ledger_, "s", "f");
+  std::vector<v1::Event> answered = results[0]->events;
+  answered.insert(answered.end(), results[1]->events.begin(), results[1]->events.end());
+  ASSERT_EQ(main_events.size(), 5u);
+  ASSERT_EQ(fork_events.size(), 5u);
+  for (size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(CanonicalBytes(main_events[i]), CanonicalBytes(answered[i])) << "as answered";
+    EXPECT_EQ(CanonicalBytes(ClientContent(main_events[i])),
+              CanonicalBytes(ClientContent(fork_events[i])));
+  }
+  EXPECT_TRUE(ledger_->Verify("s", "main")->ok);
+  EXPECT_TRUE(ledger_->Verify("s", "f")->ok);
+
+  // Appended once: a second run of the same prepared batch is refused.
+  std::vector<AppendBatch> again;
+  again.push_back({{}, kAnyHead, kept});
+  results = ledger_->AppendInOrder("s", "main", std::move(again), "tester");
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(results[0].status().message(), "events: this prepared batch was already appended");
+  EXPECT_EQ(Head("main"), 5u);
+
+  // Prepared for another branch: prepared again for this one.
+  auto elsewhere = InOrder({Statements("c", 1)});
+  ASSERT_TRUE(ledger_->PrepareBatch("s", "f", &elsewhere[0]).ok());
+  results = ledger_->AppendInOrder("s", "main", std::move(elsewhere), "tester");
+  ASSERT_TRUE(results[0].ok()) << results[0].status();
+  EXPECT_EQ(results[0]->events[0].branch(), "main");
+  EXPECT_EQ(Head("main"), 6u);
+  EXPECT_EQ(Head("f"), 5u);
+  EXPECT_TRUE(ledger_->Verify("s", "main")->ok);
+}
+
+TEST_F(LedgerTest, PrepareBatchRefusesAsAppendDoes) {
+  auto bad = InOrder({Statements("d", 2)});
+  bad[0].events[1].clear_actor();
+  absl::Status s = ledger_->PrepareBatch("s", "main", &bad[0]);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "events[1].actor: at least one party required");
+  EXPECT_EQ(bad[0].prepared, nullptr);
+
+  auto repeated = InOrder({{ltest::Statement("x"), ltest::Statement("x")}});
+  EXPECT_EQ(ledger_->PrepareBatch("s", "main", &repeated[0]).message(),
+            "events[1].id: \"x\" repeats events[0].id");
+  auto empty = InOrder({{}});
+  EXPECT_EQ(ledger_->PrepareBatch("s", "main", &empty[0]).message(),
+            "events: at least one event required");
+  auto nowhere = InOrder({Statements("e", 1)});
+  EXPECT_EQ(ledger_->PrepareBatch("s", "nowhere", &nowhere[0]).code(), absl::StatusCode::kNotFound);
+
+  // Events beside a prepared batch are a caller's mistake, not appended.
+  auto both = InOrder({Statements("f", 1)});
+  ASSERT_TRUE(ledger_->PrepareBatch("s", "main", &both[0]).ok());
+  EXPECT_EQ(ledger_->PrepareBatch("s", "main", &both[0]).code(),
+            absl::StatusCode::kFailedPrecondition);
+  both[0].events = Statements("g", 1);
+  auto results = ledger_->AppendInOrder("s", "main", std::move(both), "tester");
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].status().message(), "events: a prepared batch carries its own events");
+  EXPECT_EQ(Head("main"), 0u);
+}
+
+// 8 threads x 200 attempts, each appending at the head it last saw: exactly
+// one winner per head, and the chain afterwards is gapless and verifies.
 TEST_F(LedgerTest, ExpectedHeadRaceHasExactlyOneWinnerPerHead) {
   constexpr int kThreads = 8, kAttempts = 200;
   std::mutex mu;

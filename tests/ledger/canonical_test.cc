@@ -76,6 +76,58 @@ TEST(CanonicalTest, HashIsTheLastFieldSoSealSerializesOnce) {
   }
 }
 
+// PreparedContent encodes the client part first and the envelope after it:
+// the bytes and the hash must be Seal's, which needs every client field
+// numbered below every envelope field.
+TEST(CanonicalTest, PreparedContentSealsAsSealDoes) {
+  v1::Event full = ltest::Proposal("p");
+  *full.mutable_occurred_end() = ltest::Date("2003-12-31");
+  full.set_context(v1::CONTEXT_HYPOTHETICAL);
+  full.mutable_move()->mutable_proposal()->mutable_terms(0)->set_quantity(2.5);
+  full.set_summary("un résumé — 六者会谈");
+  const google::protobuf::Reflection* reflection = full.GetReflection();
+  std::vector<const google::protobuf::FieldDescriptor*> client_fields;
+  reflection->ListFields(full, &client_fields);
+  ASSERT_GE(client_fields.size(), 9u);
+
+  v1::Event envelope;
+  envelope.set_scenario("s");
+  envelope.set_branch("a-branch");
+  envelope.set_seq(12345);
+  envelope.mutable_recorded_at()->set_seconds(1700000000);
+  envelope.mutable_recorded_at()->set_nanos(5);
+  envelope.set_recorded_by("curator");
+  envelope.set_prev_hash(std::string(32, '\7'));
+  std::vector<const google::protobuf::FieldDescriptor*> envelope_fields;
+  envelope.GetReflection()->ListFields(envelope, &envelope_fields);
+  for (const auto* c : client_fields)
+    for (const auto* e : envelope_fields) EXPECT_LT(c->number(), e->number()) << c->name();
+
+  for (const v1::Event& content : {ltest::Statement("a"), ltest::Retraction("r", "a"), full}) {
+    v1::Event expected = content;
+    expected.MergeFrom(envelope);
+    const std::string expected_bytes = Seal(&expected);
+
+    PreparedContent prepared(content);
+    EXPECT_EQ(prepared.bytes(), CanonicalBytes(content));
+    v1::Event event = content;
+    std::string bytes = "reused buffer";
+    prepared.Seal(envelope, &event, &bytes);
+    EXPECT_EQ(Hex(event.hash()), Hex(expected.hash())) << content.id();
+    EXPECT_EQ(bytes, expected_bytes) << content.id();
+    EXPECT_EQ(CanonicalBytes(event), bytes);
+    EXPECT_EQ(EventHash(event), event.hash());
+
+    // The hash state is spent: sealing again (another envelope) starts over.
+    envelope.set_seq(envelope.seq() + 1);
+    v1::Event again = content;
+    prepared.Seal(envelope, &again, &bytes);
+    EXPECT_EQ(again.seq(), envelope.seq());
+    EXPECT_EQ(again.hash(), EventHash(again));
+    EXPECT_EQ(bytes, CanonicalBytes(again));
+  }
+}
+
 TEST(CanonicalTest, ClientContentDropsTheEnvelopeAndUnknownFields) {
   v1::Event e = ltest::Statement("a");
   v1::Event enveloped = e;
