@@ -147,7 +147,7 @@ class AppendStreamReactor final : public grpc::ServerBidiReactor<Bytes, Bytes> {
     absl::Status status;
     for (uint64_t batch = 0; status.ok();) {
       std::vector<StreamBatch> run;
-      absl::Status unparsable;  // or refused when prepared
+      absl::Status unreadable;  // a batch that failed to parse or to prepare
       bool read_more = false;
       {
         std::unique_lock lock(mu_);
@@ -159,12 +159,12 @@ class AppendStreamReactor final : public grpc::ServerBidiReactor<Bytes, Bytes> {
           break;
         }
         if (parsed_.empty()) break;  // the client half-closed: done
-        while (!parsed_.empty() && unparsable.ok()) {
+        while (!parsed_.empty() && unreadable.ok()) {
           Parsed& front = parsed_.front();
           if (front.batch.ok()) {
             run.push_back(*std::move(front.batch));
           } else {
-            unparsable = front.batch.status();
+            unreadable = front.batch.status();
           }
           parsed_bytes_ -= front.bytes;
           parsed_.pop_front();
@@ -185,7 +185,7 @@ class AppendStreamReactor final : public grpc::ServerBidiReactor<Bytes, Bytes> {
       }
       if (status.ok() && answers.size() < run.size())
         status = absl::InternalError(BatchPath(batch) + ": the append gave no answer");
-      if (status.ok()) status = unparsable;
+      if (status.ok()) status = unreadable;
       // Freed by gRPC's threads (OnReadDone, OnWriteDone), which parsed
       // them: a thousand events took a tenth of this thread's time to free.
       std::lock_guard lock(mu_);
