@@ -639,6 +639,22 @@ absl::Status Branches(const EmbeddedOptions& o, const std::string& main_dir,
         EmitLatency("create_branch", "demarche-embedded", variant, rep, ms, "");
         Emit({"create_branch", "demarche-embedded", variant, "bytes_per_branch", per, "B", rep,
               "bytes appended to the WAL per branch (the branch record and its head)"});
+        if (!sync) {
+          // What a fork reads: the parent's event at the fork point (its
+          // hash is the new branch's first link), timed alone at random
+          // points of the same parent. It is the part of a fork whose cost
+          // can depend on the parent's size: block cache hits grow rarer.
+          std::vector<double> read_ms;
+          for (int i = 0; i < o.branch_samples; ++i) {
+            const uint64_t at = 1 + rng.Below(n);
+            auto t0 = Clock::now();
+            auto e = (*l)->GetEvent(scenario, kMain, at);
+            read_ms.push_back(SecondsSince(t0) * 1e3);
+            if (!e.ok()) return e.status();
+          }
+          EmitLatency("fork_point_read", "demarche-embedded", fmt::format("parent={}", Count(n)),
+                      rep, read_ms, "GetEvent of the parent's event at a random seq");
+        }
       }
     }
     for (bool sync : {true, false}) {
