@@ -190,7 +190,8 @@ class Ledger {
   // (as client content). For a thread that reads batches while another
   // appends them: the branch's one committing thread then only adds each
   // event's envelope. A batch prepared for another scenario or branch is
-  // prepared again.
+  // prepared again. The events are taken even when refused;
+  // FAILED_PRECONDITION if the batch is already prepared.
   virtual absl::Status PrepareBatch(std::string_view scenario, std::string_view branch,
                                     AppendBatch* batch) = 0;
 
