@@ -93,7 +93,7 @@ PreparedContent::~PreparedContent() = default;
 
 void PreparedContent::Seal(const v1::Event& envelope, v1::Event* event, std::string* bytes) {
   event->MergeFrom(envelope);
-  if (sha_ == nullptr) return ledger::Seal(event, bytes);
+  if (sealed_) return ledger::Seal(event, bytes);
   event->clear_hash();
   // The envelope's encoding follows the content's, field numbers being
   // higher: together they are the whole event's.
@@ -105,7 +105,9 @@ void PreparedContent::Seal(const v1::Event& envelope, v1::Event* event, std::str
   if (EVP_DigestUpdate(sha_->ctx.get(), bytes->data() + start, bytes->size() - start) != 1 ||
       EVP_DigestFinal_ex(sha_->ctx.get(), digest, &len) != 1 || len != kHashSize)
     throw std::runtime_error("EVP_DigestFinal(SHA-256) failed");
-  sha_.reset();
+  // Spent, but freed with this object: a stream frees its batches on the
+  // threads that read them, off the committing one.
+  sealed_ = true;
   event->set_hash(reinterpret_cast<const char*>(digest), len);
   AppendHashField(event->hash(), bytes);
 }

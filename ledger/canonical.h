@@ -77,6 +77,7 @@ class PreparedContent {
   std::string bytes_;
   struct Sha;  // OpenSSL's digest context over bytes_
   std::unique_ptr<Sha> sha_;
+  bool sealed_ = false;  // the digest is final
 };
 
 // Given the canonical bytes of `event` (already checked equal), the part the
