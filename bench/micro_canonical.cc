@@ -2,6 +2,10 @@
 // against plain protobuf serialization and raw SHA-256 as baselines.
 #include <benchmark/benchmark.h>
 
+#include <chrono>
+#include <string>
+#include <vector>
+
 #include "bench/micro_events.h"
 #include "ledger/canonical.h"
 
@@ -83,6 +87,107 @@ void BM_EventHash(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_EventHash);
+
+// Sealing events under their envelopes: whole (what the branch's committing
+// thread did before PreparedContent), and split into the part a stream's
+// reading thread now does ahead (BM_PrepareContent) and what is left to the
+// committing thread (BM_SealPrepared). Blocks of kBlock events, only the
+// step named timed (the copies and preparations around it are not).
+constexpr size_t kBlock = 256;
+
+struct Sealing {
+  std::vector<v1::Event> contents;   // client content
+  std::vector<v1::Event> envelopes;  // envelope fields only
+};
+
+const Sealing& SealingFixture() {
+  static const Sealing* f = [] {
+    auto* out = new Sealing;
+    for (const v1::Event& e : Events()) {
+      out->contents.push_back(ledger::ClientContent(e));
+      v1::Event env = e;
+      env.clear_hash();
+      out->envelopes.push_back(std::move(env));
+    }
+    for (v1::Event& env : out->envelopes) {
+      // Keep only the envelope: what ClientContent dropped.
+      v1::Event only;
+      only.set_scenario(env.scenario());
+      only.set_branch(env.branch());
+      only.set_seq(env.seq());
+      *only.mutable_recorded_at() = env.recorded_at();
+      only.set_recorded_by(env.recorded_by());
+      only.set_prev_hash(env.prev_hash());
+      env = std::move(only);
+    }
+    return out;
+  }();
+  return *f;
+}
+
+using Clock = std::chrono::steady_clock;
+
+void BM_SealWhole(benchmark::State& state) {
+  const Sealing& f = SealingFixture();
+  size_t at = 0;
+  std::string bytes;
+  std::vector<v1::Event> block(kBlock);
+  for (auto _ : state) {
+    for (size_t i = 0; i < kBlock; ++i) block[i] = f.contents[(at + i) % f.contents.size()];
+    const auto t0 = Clock::now();
+    for (size_t i = 0; i < kBlock; ++i) {
+      block[i].MergeFrom(f.envelopes[(at + i) % f.envelopes.size()]);
+      ledger::Seal(&block[i], &bytes);
+      benchmark::DoNotOptimize(bytes);
+    }
+    state.SetIterationTime(std::chrono::duration<double>(Clock::now() - t0).count());
+    at += kBlock;
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(kBlock));
+}
+BENCHMARK(BM_SealWhole)->UseManualTime();
+
+void BM_PrepareContent(benchmark::State& state) {
+  const Sealing& f = SealingFixture();
+  size_t at = 0;
+  std::vector<ledger::PreparedContent> block;
+  block.reserve(kBlock);
+  for (auto _ : state) {
+    block.clear();
+    const auto t0 = Clock::now();
+    for (size_t i = 0; i < kBlock; ++i)
+      block.emplace_back(f.contents[(at + i) % f.contents.size()]);
+    state.SetIterationTime(std::chrono::duration<double>(Clock::now() - t0).count());
+    at += kBlock;
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(kBlock));
+}
+BENCHMARK(BM_PrepareContent)->UseManualTime();
+
+void BM_SealPrepared(benchmark::State& state) {
+  const Sealing& f = SealingFixture();
+  size_t at = 0;
+  std::string bytes;
+  std::vector<v1::Event> block(kBlock);
+  std::vector<ledger::PreparedContent> prepared;
+  prepared.reserve(kBlock);
+  for (auto _ : state) {
+    prepared.clear();
+    for (size_t i = 0; i < kBlock; ++i) {
+      block[i] = f.contents[(at + i) % f.contents.size()];
+      prepared.emplace_back(block[i]);
+    }
+    const auto t0 = Clock::now();
+    for (size_t i = 0; i < kBlock; ++i) {
+      prepared[i].Seal(f.envelopes[(at + i) % f.envelopes.size()], &block[i], &bytes);
+      benchmark::DoNotOptimize(bytes);
+    }
+    state.SetIterationTime(std::chrono::duration<double>(Clock::now() - t0).count());
+    at += kBlock;
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(kBlock));
+}
+BENCHMARK(BM_SealPrepared)->UseManualTime();
 
 // Parses the fixture's stored bytes, one event after another, with `parse`.
 template <typename Parse>
