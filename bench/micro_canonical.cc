@@ -105,20 +105,13 @@ const Sealing& SealingFixture() {
     auto* out = new Sealing;
     for (const v1::Event& e : Events()) {
       out->contents.push_back(ledger::ClientContent(e));
-      v1::Event env = e;
-      env.clear_hash();
-      out->envelopes.push_back(std::move(env));
-    }
-    for (v1::Event& env : out->envelopes) {
-      // Keep only the envelope: what ClientContent dropped.
-      v1::Event only;
-      only.set_scenario(env.scenario());
-      only.set_branch(env.branch());
-      only.set_seq(env.seq());
-      *only.mutable_recorded_at() = env.recorded_at();
-      only.set_recorded_by(env.recorded_by());
-      only.set_prev_hash(env.prev_hash());
-      env = std::move(only);
+      v1::Event& env = out->envelopes.emplace_back();
+      env.set_scenario(e.scenario());
+      env.set_branch(e.branch());
+      env.set_seq(e.seq());
+      *env.mutable_recorded_at() = e.recorded_at();
+      env.set_recorded_by(e.recorded_by());
+      env.set_prev_hash(e.prev_hash());
     }
     return out;
   }();
