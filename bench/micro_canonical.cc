@@ -120,65 +120,79 @@ const Sealing& SealingFixture() {
 
 using Clock = std::chrono::steady_clock;
 
-void BM_SealWhole(benchmark::State& state) {
-  const Sealing& f = SealingFixture();
+// For each block of kBlock fixture events (indexes from `at` on, wrapping):
+// setup(at) untimed, then timed(at), whose time alone is the iteration's.
+template <typename Setup, typename Timed>
+void TimeBlocks(benchmark::State& state, Setup setup, Timed timed) {
   size_t at = 0;
-  std::string bytes;
-  std::vector<v1::Event> block(kBlock);
   for (auto _ : state) {
-    for (size_t i = 0; i < kBlock; ++i) block[i] = f.contents[(at + i) % f.contents.size()];
+    setup(at);
     const auto t0 = Clock::now();
-    for (size_t i = 0; i < kBlock; ++i) {
-      block[i].MergeFrom(f.envelopes[(at + i) % f.envelopes.size()]);
-      ledger::Seal(&block[i], &bytes);
-      benchmark::DoNotOptimize(bytes);
-    }
+    timed(at);
     state.SetIterationTime(std::chrono::duration<double>(Clock::now() - t0).count());
     at += kBlock;
   }
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(kBlock));
+}
+
+const v1::Event& Content(size_t i) {
+  const Sealing& f = SealingFixture();
+  return f.contents[i % f.contents.size()];
+}
+const v1::Event& Envelope(size_t i) {
+  const Sealing& f = SealingFixture();
+  return f.envelopes[i % f.envelopes.size()];
+}
+
+void BM_SealWhole(benchmark::State& state) {
+  std::string bytes;
+  std::vector<v1::Event> block(kBlock);
+  TimeBlocks(
+      state,
+      [&](size_t at) {
+        for (size_t i = 0; i < kBlock; ++i) block[i] = Content(at + i);
+      },
+      [&](size_t at) {
+        for (size_t i = 0; i < kBlock; ++i) {
+          block[i].MergeFrom(Envelope(at + i));
+          ledger::Seal(&block[i], &bytes);
+          benchmark::DoNotOptimize(bytes);
+        }
+      });
 }
 BENCHMARK(BM_SealWhole)->UseManualTime();
 
 void BM_PrepareContent(benchmark::State& state) {
-  const Sealing& f = SealingFixture();
-  size_t at = 0;
   std::vector<ledger::PreparedContent> block;
   block.reserve(kBlock);
-  for (auto _ : state) {
-    block.clear();
-    const auto t0 = Clock::now();
-    for (size_t i = 0; i < kBlock; ++i)
-      block.emplace_back(f.contents[(at + i) % f.contents.size()]);
-    state.SetIterationTime(std::chrono::duration<double>(Clock::now() - t0).count());
-    at += kBlock;
-  }
-  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(kBlock));
+  TimeBlocks(
+      state, [&](size_t) { block.clear(); },
+      [&](size_t at) {
+        for (size_t i = 0; i < kBlock; ++i) block.emplace_back(Content(at + i));
+      });
 }
 BENCHMARK(BM_PrepareContent)->UseManualTime();
 
 void BM_SealPrepared(benchmark::State& state) {
-  const Sealing& f = SealingFixture();
-  size_t at = 0;
   std::string bytes;
   std::vector<v1::Event> block(kBlock);
   std::vector<ledger::PreparedContent> prepared;
   prepared.reserve(kBlock);
-  for (auto _ : state) {
-    prepared.clear();
-    for (size_t i = 0; i < kBlock; ++i) {
-      block[i] = f.contents[(at + i) % f.contents.size()];
-      prepared.emplace_back(block[i]);
-    }
-    const auto t0 = Clock::now();
-    for (size_t i = 0; i < kBlock; ++i) {
-      prepared[i].Seal(f.envelopes[(at + i) % f.envelopes.size()], &block[i], &bytes);
-      benchmark::DoNotOptimize(bytes);
-    }
-    state.SetIterationTime(std::chrono::duration<double>(Clock::now() - t0).count());
-    at += kBlock;
-  }
-  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(kBlock));
+  TimeBlocks(
+      state,
+      [&](size_t at) {
+        prepared.clear();
+        for (size_t i = 0; i < kBlock; ++i) {
+          block[i] = Content(at + i);
+          prepared.emplace_back(block[i]);
+        }
+      },
+      [&](size_t at) {
+        for (size_t i = 0; i < kBlock; ++i) {
+          prepared[i].Seal(Envelope(at + i), &block[i], &bytes);
+          benchmark::DoNotOptimize(bytes);
+        }
+      });
 }
 BENCHMARK(BM_SealPrepared)->UseManualTime();
 
