@@ -28,7 +28,7 @@ std::map<std::string, std::string> PartyNames(Client& c) {
 }
 
 struct StateOpts {
-  std::vector<std::string> parties;
+  std::vector<std::string> parties, fields;
   std::string as_of, branch = "main";
   uint64_t known_at = 0;
 };
@@ -40,6 +40,7 @@ int RunState(const Globals& g, const StateOpts& o) {
   if (!o.as_of.empty()) *req.mutable_as_of() = DateArg(o.as_of, "--as-of");
   req.set_known_at(o.known_at);
   for (const auto& p : o.parties) req.add_parties(p);
+  for (const auto& f : o.fields) req.add_fields(f);
   Client c(g);
   grpc::ClientContext ctx;
   c.Prepare(ctx);
@@ -54,7 +55,8 @@ int RunState(const Globals& g, const StateOpts& o) {
   fmt::print("{}: {}\n", g.scenario, StateSummary(state));
   for (const auto& p : state.parties()) {
     std::string text = PartyStateText(p, names[p.party()]);
-    if (text.find('\n') + 1 == text.size()) text += "  (nothing recorded)\n";
+    if (text.find('\n') + 1 == text.size())
+      text += o.fields.empty() ? "  (nothing recorded)\n" : "  (nothing in these lists)\n";
     fmt::print("\n{}", text);
   }
   return kOk;
@@ -98,7 +100,7 @@ int RunTimeline(const Globals& g, const TimelineOpts& o) {
 struct DiffOpts {
   std::string branch = "main", branch_b, as_of, as_of_b;
   uint64_t known_at = 0, known_at_b = 0;
-  std::vector<std::string> parties;
+  std::vector<std::string> parties, fields;
 };
 
 int RunDiff(const Globals& g, const DiffOpts& o) {
@@ -118,6 +120,7 @@ int RunDiff(const Globals& g, const DiffOpts& o) {
   req.set_known_at_a(o.known_at);
   req.set_known_at_b(o.known_at_b);
   for (const auto& p : o.parties) req.add_parties(p);
+  for (const auto& f : o.fields) req.add_fields(f);
   Client c(g);
   grpc::ClientContext ctx;
   c.Prepare(ctx);
@@ -152,6 +155,10 @@ void AddReplayCommands(CLI::App& app, Cli& cli) {
                     "What had happened by this date (YYYY[-MM[-DD]]; default: everything)");
   state->add_option("--known-at", so->known_at, "As the ledger knew it at this seq");
   state->add_option("-b,--branch", so->branch, "Branch to replay")->capture_default_str();
+  state
+      ->add_option("-f,--fields", so->fields,
+                   "Only these lists, comma-separated (positions, demands_made, relations, ...)")
+      ->delimiter(',');
   state->callback([&cli, &g, so] { cli.action = [&g, so] { return RunState(g, *so); }; });
 
   auto to = std::make_shared<TimelineOpts>();
@@ -172,6 +179,7 @@ void AddReplayCommands(CLI::App& app, Cli& cli) {
   diff->add_option("--known-at", d->known_at, "a as known at this seq");
   diff->add_option("--known-at-b", d->known_at_b, "b as known at this seq");
   diff->add_option("-p,--party", d->parties, "Only these parties (repeatable)");
+  diff->add_option("-f,--fields", d->fields, "Only these lists, comma-separated")->delimiter(',');
   diff->callback([&cli, &g, d] { cli.action = [&g, d] { return RunDiff(g, *d); }; });
 }
 

@@ -357,14 +357,16 @@ absl::StatusOr<std::optional<std::pair<std::string, std::string>>> RocksLedger::
 }
 
 absl::Status RocksLedger::DeleteSnapshots(std::string_view scenario, std::string_view branch,
-                                          std::string_view from_key) {
+                                          std::string_view from_key, std::string_view to_key) {
   auto r = Resolve(scenario, branch);
   if (!r.ok()) return r.status();
   const std::string prefix = keys::BranchPrefix(r->branch->sid, r->branch->bid);
   const std::string begin = keys::SnapshotKey(r->branch->sid, r->branch->bid, from_key);
   // The prefix is (sid, bid) with bid < UINT32_MAX in practice; a successor exists.
-  const std::optional<std::string> end = keys::PrefixSuccessor(prefix);
+  std::optional<std::string> end = keys::PrefixSuccessor(prefix);
   if (!end) return absl::InternalError("snapshot key range has no end");
+  if (!to_key.empty()) end = keys::SnapshotKey(r->branch->sid, r->branch->bid, to_key);
+  if (*end <= begin) return absl::OkStatus();
   return FromRocks(store_->db->DeleteRange(rocksdb::WriteOptions(), store_->snapshots, begin, *end),
                    "deleting snapshots");
 }

@@ -237,9 +237,10 @@ class Ledger {
   // The snapshot with the greatest key <= `key`, if any: (key, value).
   virtual absl::StatusOr<std::optional<std::pair<std::string, std::string>>> SeekSnapshot(
       std::string_view scenario, std::string_view branch, std::string_view key) = 0;
-  // Removes every snapshot of the branch with key >= from_key ("" = all).
+  // Removes every snapshot of the branch with from_key <= key < to_key
+  // (to_key "" = no upper bound; both "" = all).
   virtual absl::Status DeleteSnapshots(std::string_view scenario, std::string_view branch,
-                                       std::string_view from_key) = 0;
+                                       std::string_view from_key, std::string_view to_key) = 0;
 
   // Wakes every WaitForHead and makes further waits return at once; call
   // before shutting a server down.

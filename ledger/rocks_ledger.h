@@ -102,7 +102,7 @@ class RocksLedger final : public Ledger {
   absl::StatusOr<std::optional<std::pair<std::string, std::string>>> SeekSnapshot(
       std::string_view scenario, std::string_view branch, std::string_view key) override;
   absl::Status DeleteSnapshots(std::string_view scenario, std::string_view branch,
-                               std::string_view from_key) override;
+                               std::string_view from_key, std::string_view to_key) override;
 
   void Shutdown() override;
 

@@ -14,6 +14,9 @@
 //           corrections it saw are exactly those known at K up to P).
 // Snapshots are written only by folds known at the head (K = head), spaced
 // as EngineOptions says (SnapshotGap), and are never shared between branches.
+// Each folded set of lists (FieldSet) has snapshots of its own; a stale one
+// is found by the check above when its set is next queried, so a backdated
+// append deletes only the stale snapshots of the set being queried.
 #include <algorithm>
 #include <map>
 #include <mutex>
@@ -25,6 +28,7 @@
 #include "ledger/prefetch.h"
 #include "replay/corrections.h"
 #include "replay/dates.h"
+#include "replay/fields.h"
 #include "replay/fold.h"
 #include "replay/replay.h"
 #include "replay/snapshot.h"
@@ -50,6 +54,7 @@ struct CorrectionCache {
 // What one query needs to know about its branch.
 struct Context {
   std::string scenario, branch;
+  FieldSet fields;  // shown; fields.Folded() names the snapshots
   std::vector<std::string> roster;
   uint64_t head = 0;
   uint64_t known_at = 0;  // resolved: <= head
@@ -89,6 +94,24 @@ std::optional<std::string> Predecessor(std::string key) {
 
 }  // namespace
 
+// StateQuery.fields: none = every list.
+absl::StatusOr<FieldSet> ParseFields(const std::vector<std::string>& names) {
+  if (names.empty()) return FieldSet();
+  FieldSet set = FieldSet::None();
+  for (size_t i = 0; i < names.size(); ++i) {
+    std::optional<Field> f = FieldByName(names[i]);
+    // A name is echoed only as long as the longest list name needs.
+    constexpr size_t kEcho = 24;
+    if (!f)
+      return absl::InvalidArgumentError(
+          fmt::format("fields[{}]: \"{}{}\" is not a list of a party's state (one of: {})", i,
+                      std::string_view(names[i]).substr(0, kEcho),
+                      names[i].size() > kEcho ? "..." : "", FieldNames()));
+    set.Add(*f);
+  }
+  return set;
+}
+
 class Engine::Impl {
  public:
   Impl(ledger::Ledger* ledger, EngineOptions options) : ledger_(ledger), options_(options) {}
@@ -104,6 +127,9 @@ class Engine::Impl {
       if (std::find(ctx->roster.begin(), ctx->roster.end(), p) == ctx->roster.end())
         return absl::InvalidArgumentError(
             fmt::format("parties: \"{}\" is not in the roster of scenario \"{}\"", p, q.scenario));
+    absl::StatusOr<FieldSet> fields = ParseFields(q.fields);
+    if (!fields.ok()) return fields.status();
+    ctx->fields = *fields;
     // A partial as_of means "by the end of that period".
     const uint32_t as_of_key = q.as_of ? EndKey(*q.as_of) : kMaxKey;
     absl::StatusOr<Run> run = Start(*ctx, as_of_key);
@@ -233,38 +259,47 @@ class Engine::Impl {
   }
 
   // The state to fold on from for a fold up to `to_key`: the nearest usable
-  // snapshot at or before (to_key, any seq), else the empty state.
+  // snapshot of the query's folded set at or before (to_key, any seq), else
+  // the empty state.
   absl::StatusOr<Run> Start(const Context& ctx, uint32_t to_key) {
-    Run fresh{FoldState(ctx.roster), Position{}};
+    Run fresh{FoldState(ctx.roster, ctx.fields), Position{}};
     if (!options_.use_snapshots) return fresh;
-    std::string seek = SnapshotKey(Position{to_key, UINT64_MAX});
+    const FieldSet folded = ctx.fields.Folded();
+    const std::string end = SnapshotKeyEnd(folded);
+    std::string seek = SnapshotKey(folded, Position{to_key, UINT64_MAX});
     for (int tries = 0; tries < kMaxSnapshotTries; ++tries) {
       auto found = ledger_->SeekSnapshot(ctx.scenario, ctx.branch, seek);
       if (!found.ok()) return found.status();
       if (!found->has_value()) return fresh;
       const std::string key = std::move((*found)->first);
       const size_t value_size = (*found)->second.size();
-      std::optional<Position> pos = ParseSnapshotKey(key);
-      std::optional<Snapshot> snap = DecodeSnapshot(std::move((*found)->second));
-      if (!pos || !snap || snap->position != *pos) {  // unreadable: drop it
-        if (absl::Status s = ledger_->DeleteSnapshots(ctx.scenario, ctx.branch, key); !s.ok())
+      std::optional<SnapshotKeyParts> parts = ParseSnapshotKey(key);
+      // Another set's (they sort by set): none of ours is at or before to_key.
+      if (parts && parts->folded != folded) return fresh;
+      std::optional<Snapshot> snap;
+      if (parts) snap = DecodeSnapshot(std::move((*found)->second), ctx.fields);
+      if (!snap || snap->position != parts->pos) {  // unreadable (an older format): drop it
+        if (absl::Status s = ledger_->DeleteSnapshots(ctx.scenario, ctx.branch, key, key + '\0');
+            !s.ok())
           return s;
         continue;
       }
+      const Position pos = parts->pos;
       const uint64_t built = snap->built_head, k = ctx.known_at;
       if (k >= built) {
         absl::StatusOr<std::optional<uint32_t>> stale = StaleFrom(ctx, *snap);
         if (!stale.ok()) return stale.status();
         if (stale->has_value()) {
-          const std::string from = **stale == 0 ? "" : SnapshotKey(Position{**stale, 0});
-          if (absl::Status s = ledger_->DeleteSnapshots(ctx.scenario, ctx.branch, from); !s.ok())
+          const std::string from = SnapshotKey(folded, Position{**stale, 0});
+          if (absl::Status s = ledger_->DeleteSnapshots(ctx.scenario, ctx.branch, from, end);
+              !s.ok())
             return s;
           continue;
         }
         // Still good at a later head: record that, so the next check reads less.
         if (ctx.write_snapshots && k - built >= SnapshotGap(value_size))
           (void)ledger_->PutSnapshot(ctx.scenario, ctx.branch, key,
-                                     EncodeSnapshot(snap->state, *pos, k));
+                                     EncodeSnapshot(snap->state, pos, k));
       } else if (snap->state.last_seq() > k || ctx.CorrectionIn(k, built)) {
         std::optional<std::string> before = Predecessor(key);
         if (!before) return fresh;
@@ -272,7 +307,7 @@ class Engine::Impl {
         continue;
       }
       for (const std::string& p : ctx.roster) snap->state.AddParty(p);
-      return Run{std::move(snap->state), *pos, 0, value_size};
+      return Run{std::move(snap->state), pos, 0, value_size};
     }
     return fresh;
   }
@@ -315,8 +350,8 @@ class Engine::Impl {
             std::string bytes = EncodeSnapshot(run->state, pos, ctx.head);
             run->snapshot_bytes = bytes.size();
             run->since_snapshot = 0;
-            (void)ledger_->PutSnapshot(ctx.scenario, ctx.branch, SnapshotKey(pos),
-                                       std::move(bytes));
+            (void)ledger_->PutSnapshot(ctx.scenario, ctx.branch,
+                                       SnapshotKey(ctx.fields.Folded(), pos), std::move(bytes));
           }
           if (ctx.cancelled && ++folded % kCancelPollEvents == 0 && ctx.cancelled()) {
             cancelled = true;

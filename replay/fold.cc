@@ -81,6 +81,8 @@ bool Intersects(const google::protobuf::RepeatedPtrField<std::string>& a,
 }  // namespace
 
 struct FoldState::Data {
+  FieldSet fields;  // shown
+  FieldSet folded;  // kept: fields.Folded()
   std::map<std::string, PartyWork> parties;
   // By event id, as every party sees it. Looked up, never walked in order
   // (parties list their offers' ids in sorted sets).
@@ -111,7 +113,9 @@ struct FoldState::Data {
 
 FoldState::FoldState() : d_(std::make_unique<Data>()) {}
 
-FoldState::FoldState(const std::vector<std::string>& roster) : FoldState() {
+FoldState::FoldState(const std::vector<std::string>& roster, FieldSet fields) : FoldState() {
+  d_->fields = fields;
+  d_->folded = fields.Folded();
   for (const std::string& code : roster) AddParty(code);
 }
 
@@ -132,6 +136,7 @@ FoldState::~FoldState() = default;
 
 void FoldState::AddParty(const std::string& code) { d_->parties.try_emplace(code); }
 
+FieldSet FoldState::fields() const { return d_->fields; }
 uint64_t FoldState::events_applied() const { return d_->events_applied; }
 uint64_t FoldState::last_seq() const { return d_->last_seq; }
 uint32_t FoldState::month_end_max() const { return d_->month_end_max; }
@@ -165,7 +170,7 @@ void FoldState::Apply(const v1::Event& event) {
   for (const std::string& p : recipients) AddParty(p);
 
   ApplyMove(event, actors, recipients);
-  ApplyRelations(event, actors, recipients);
+  if (d_->folded.Has(kRelations)) ApplyRelations(event, actors, recipients);
 
   ++d_->events_applied;
   d_->last_seq = std::max(d_->last_seq, event.seq());
@@ -186,6 +191,37 @@ void FoldState::ApplyMove(const v1::Event& event, const std::vector<std::string>
   const v1::Move& move = event.move();
   const std::string& id = event.id();
   Data& d = *d_;
+  // The list a move changes, when the state keeps it (Folded keeps the
+  // lists of one part together, so one of them stands for the part).
+  const FieldSet& kept = d.folded;
+  switch (move.kind_case()) {
+    case v1::Move::kStatement:
+      if (!kept.Has(kPositions)) return;
+      break;
+    case v1::Move::kDemand:
+    case v1::Move::kProposal:
+    case v1::Move::kResponse:
+      if (!kept.Has(kDemandsMade)) return;
+      break;
+    case v1::Move::kAgreement:
+      if (!kept.Has(kAgreements)) return;
+      break;
+    case v1::Move::kConsult:
+    case v1::Move::kForum:
+      if (!kept.Has(kForums)) return;
+      break;
+    case v1::Move::kAid:
+      if (!kept.Has(kAidGiven)) return;
+      break;
+    case v1::Move::kConcede:
+      if (!kept.Has(kConcessions)) return;
+      break;
+    case v1::Move::kSanction:
+      if (!kept.Has(kSanctionsImposed)) return;
+      break;
+    default:
+      break;
+  }
   switch (move.kind_case()) {
     case v1::Move::kStatement: {
       const v1::Statement& s = move.statement();
@@ -603,14 +639,21 @@ v1::ScenarioState FoldState::Build(D& d, const std::vector<std::string>& only) {
       for (const std::string& k : keys) out->push_back(&items.at(k));
       w.items += keys.size();
     };
-    resolve(d.offers, p.demands_made, &w.shared.offers[0]);
-    resolve(d.offers, p.demands_faced, &w.shared.offers[1]);
-    resolve(d.offers, p.proposals_made, &w.shared.offers[2]);
-    resolve(d.offers, p.proposals_received, &w.shared.offers[3]);
-    resolve(d.sanctions, p.sanctions_imposed, &w.shared.sanctions[0]);
-    resolve(d.sanctions, p.sanctions_suffered, &w.shared.sanctions[1]);
-    w.items += p.positions.size() + p.agreements.size() + p.aid_given.size() +
-               p.aid_received.size() + p.relations.size() + p.forums.size() + p.concessions.size();
+    const FieldSet& f = d.fields;
+    if (f.Has(kDemandsMade)) resolve(d.offers, p.demands_made, &w.shared.offers[0]);
+    if (f.Has(kDemandsFaced)) resolve(d.offers, p.demands_faced, &w.shared.offers[1]);
+    if (f.Has(kProposalsMade)) resolve(d.offers, p.proposals_made, &w.shared.offers[2]);
+    if (f.Has(kProposalsReceived)) resolve(d.offers, p.proposals_received, &w.shared.offers[3]);
+    if (f.Has(kSanctionsImposed)) resolve(d.sanctions, p.sanctions_imposed, &w.shared.sanctions[0]);
+    if (f.Has(kSanctionsSuffered))
+      resolve(d.sanctions, p.sanctions_suffered, &w.shared.sanctions[1]);
+    // Lists outside the folded set are empty; folded ones not asked for are
+    // skipped below.
+    auto shown = [&f](int field, size_t n) { return f.Has(field) ? n : 0; };
+    w.items += shown(kPositions, p.positions.size()) + shown(kAgreements, p.agreements.size()) +
+               shown(kAidGiven, p.aid_given.size()) + shown(kAidReceived, p.aid_received.size()) +
+               shown(kRelations, p.relations.size()) + shown(kForums, p.forums.size()) +
+               shown(kConcessions, p.concessions.size());
     total += w.items;
   }
 
@@ -669,26 +712,35 @@ v1::ScenarioState FoldState::Build(D& d, const std::vector<std::string>& only) {
       const Shared& s = parties[i].shared;
       v1::PartyState* ps = out->Add();
       ps->set_party(*parties[i].code);
-      for (auto& [issue, pos] : p.positions) Give(pos, ps->add_positions(), true);
+      const FieldSet& f = d.fields;
+      if (f.Has(kPositions))
+        for (auto& [issue, pos] : p.positions) Give(pos, ps->add_positions(), true);
       for (Offer* o : s.offers[0]) give_shared(o, ps->add_demands_made());
       for (Offer* o : s.offers[1]) give_shared(o, ps->add_demands_faced());
       for (Offer* o : s.offers[2]) give_shared(o, ps->add_proposals_made());
       for (Offer* o : s.offers[3]) give_shared(o, ps->add_proposals_received());
-      for (auto& [key, own] : p.agreements) {
-        v1::AgreementState* a = ps->add_agreements();
-        Give(own, a, true);
-        if (auto info = d.agreements.find(key); info != d.agreements.end()) {
-          a->set_title(info->second.title);
-          *a->mutable_terms() = info->second.terms;
-          SetList(a->mutable_parties(), info->second.parties);
+      if (f.Has(kAgreements)) {
+        for (auto& [key, own] : p.agreements) {
+          v1::AgreementState* a = ps->add_agreements();
+          Give(own, a, true);
+          if (auto info = d.agreements.find(key); info != d.agreements.end()) {
+            a->set_title(info->second.title);
+            *a->mutable_terms() = info->second.terms;
+            SetList(a->mutable_parties(), info->second.parties);
+          }
         }
       }
-      for (auto& [id, f] : p.aid_given) Give(f, ps->add_aid_given(), true);
-      for (auto& [id, f] : p.aid_received) Give(f, ps->add_aid_received(), true);
+      if (f.Has(kAidGiven))
+        for (auto& [id, flow] : p.aid_given) Give(flow, ps->add_aid_given(), true);
+      if (f.Has(kAidReceived))
+        for (auto& [id, flow] : p.aid_received) Give(flow, ps->add_aid_received(), true);
       for (Sanction* m : s.sanctions[0]) give_shared(m, ps->add_sanctions_imposed());
       for (Sanction* m : s.sanctions[1]) give_shared(m, ps->add_sanctions_suffered());
-      for (auto& [other, rel] : p.relations) Give(rel, ps->add_relations(), true);
-      for (auto& [forum, f] : p.forums) Give(f, ps->add_forums(), true);
+      if (f.Has(kRelations))
+        for (auto& [other, rel] : p.relations) Give(rel, ps->add_relations(), true);
+      if (f.Has(kForums))
+        for (auto& [forum, st] : p.forums) Give(st, ps->add_forums(), true);
+      if (!f.Has(kConcessions)) continue;
       for (auto& id : p.concessions) {
         if constexpr (kTake) {
           ps->add_concessions(std::move(id));
@@ -798,10 +850,12 @@ v1::ScenarioState FoldState::TakeProto(const std::vector<std::string>& only) && 
 }
 
 FoldState FoldState::FromProto(v1::ScenarioState state, uint32_t month_end_max,
-                               uint32_t year_end_max) {
+                               uint32_t year_end_max, FieldSet fields) {
   // Every item moves out of `state`.
   FoldState s;
   Data& d = *s.d_;
+  d.fields = fields;
+  d.folded = fields.Folded();
   d.events_applied = state.events_applied();
   d.last_seq = state.last_seq();
   d.month_end_max = month_end_max;

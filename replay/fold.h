@@ -49,6 +49,7 @@
 #include "demarche/v1/event.pb.h"
 #include "demarche/v1/state.pb.h"
 #include "google/protobuf/message.h"
+#include "replay/fields.h"
 
 namespace demarche::replay {
 
@@ -58,7 +59,10 @@ class FoldState {
  public:
   FoldState();
   // Every roster party appears in the state, even with nothing to show.
-  explicit FoldState(const std::vector<std::string>& roster);
+  // Only `fields` are shown, and only the parts of the fold they need
+  // (fields.Folded()) are kept: the moves that change nothing else are
+  // skipped.
+  explicit FoldState(const std::vector<std::string>& roster, FieldSet fields = {});
   FoldState(const FoldState& other);
   FoldState& operator=(const FoldState& other);
   FoldState(FoldState&&) noexcept;
@@ -67,9 +71,10 @@ class FoldState {
 
   // Restores a state from ToProto's output (a snapshot) with the precision
   // bounds that ReplaySnapshot keeps beside it, taking the items out of
-  // `state` rather than copying them.
-  static FoldState FromProto(v1::ScenarioState state, uint32_t month_end_max,
-                             uint32_t year_end_max);
+  // `state` rather than copying them. `state` must hold no list outside
+  // fields.Folded() (a snapshot of a state built for the same folded set).
+  static FoldState FromProto(v1::ScenarioState state, uint32_t month_end_max, uint32_t year_end_max,
+                             FieldSet fields = {});
 
   void AddParty(const std::string& code);
 
@@ -81,8 +86,8 @@ class FoldState {
   // build the parties on two threads, half of them each.
   static constexpr size_t kParallelBuildItems = 4096;
 
-  // Every party (sorted by code, every list in its documented order), with
-  // events_applied and last_seq. scenario, branch, as_of, known_at and
+  // Every party (sorted by code, each of fields() in its documented order),
+  // with events_applied and last_seq. scenario, branch, as_of, known_at and
   // precision are left to the caller. With `only`, just those parties.
   v1::ScenarioState ToProto(const std::vector<std::string>& only = {}) const;
   // ToProto for a state about to be dropped: items move into the answer
@@ -91,8 +96,12 @@ class FoldState {
   v1::ScenarioState TakeProto(const std::vector<std::string>& only = {}) &&;
   // Appends ToProto()'s bytes (deterministic) as field `field_number` of an
   // enclosing message, written straight from the state: no copy of a state
-  // that a snapshot of a long branch holds by the tens of megabytes.
+  // that a snapshot of a long branch holds by the tens of megabytes. Writes
+  // every folded list, asked for or not (a snapshot keeps them all).
   void AppendProtoField(int field_number, std::string* out) const;
+
+  // The lists shown; fields().Folded() are the lists kept.
+  FieldSet fields() const;
 
   // ScenarioState.precision for a state read as of `as_of_key` (yyyymmdd).
   std::string PrecisionAt(uint32_t as_of_key) const;

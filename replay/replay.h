@@ -21,6 +21,9 @@
 //   written by queries known at the head; a backdated append or a
 //   correction makes the snapshots it would change stale: they are not used
 //   and are deleted. Branches share no snapshots.
+// - StateQuery.fields: a query for some of a party's lists folds only the
+//   parts of the fold they need (FieldSet::Folded) and keeps snapshots of
+//   its own for that set, which stay as small as those lists.
 #pragma once
 
 #include <cstdint>
@@ -33,6 +36,7 @@
 #include "absl/status/statusor.h"
 #include "demarche/v1/state.pb.h"
 #include "ledger/ledger.h"
+#include "replay/fields.h"
 
 namespace demarche::replay {
 
@@ -61,6 +65,9 @@ struct StateQuery {
   uint64_t known_at = 0;
   // Party codes to return; empty = all in the roster.
   std::vector<std::string> parties;
+  // PartyState list names to return ("positions", "relations", ...); empty
+  // = every list.
+  std::vector<std::string> fields;
   // Polled while folding; once it returns true the query stops with
   // CANCELLED (a client that went away should not keep a core busy).
   std::function<bool()> cancelled;
@@ -73,7 +80,8 @@ class Engine {
   ~Engine();
 
   // The state of the parties as of a date and known at a seq.
-  // INVALID_ARGUMENT for a bad date or unknown party; NOT_FOUND for an unknown
+  // INVALID_ARGUMENT for a bad date, an unknown party or an unknown list
+  // name; NOT_FOUND for an unknown
   // scenario or branch; OUT_OF_RANGE if known_at is beyond the head.
   absl::StatusOr<v1::ScenarioState> StateAt(const StateQuery& query);
 
@@ -93,6 +101,10 @@ class Engine {
   class Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// StateQuery.fields as a set (none = every list). INVALID_ARGUMENT naming
+// "fields[i]" for a name that is not a PartyState list.
+absl::StatusOr<FieldSet> ParseFields(const std::vector<std::string>& names);
 
 // Structured per-party differences between two states, with the events that
 // explain each difference. Pure.

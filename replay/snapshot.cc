@@ -8,19 +8,46 @@
 
 namespace demarche::replay {
 
-std::string SnapshotKey(const Position& pos) {
-  std::string out(12, '\0');
-  for (int i = 0; i < 4; ++i) out[i] = static_cast<char>((pos.key >> (8 * (3 - i))) & 0xff);
-  for (int i = 0; i < 8; ++i) out[4 + i] = static_cast<char>((pos.seq >> (8 * (7 - i))) & 0xff);
+namespace {
+
+template <typename T>
+void PutBig(T v, std::string* out) {
+  for (size_t i = sizeof(T); i-- > 0;) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+template <typename T>
+T GetBig(std::string_view bytes) {
+  T v = 0;
+  for (size_t i = 0; i < sizeof(T); ++i)
+    v = static_cast<T>(v << 8 | static_cast<uint8_t>(bytes[i]));
+  return v;
+}
+
+}  // namespace
+
+std::string SnapshotKey(FieldSet folded, const Position& pos) {
+  std::string out;
+  out.reserve(14);
+  PutBig(folded.bits(), &out);
+  PutBig(pos.key, &out);
+  PutBig(pos.seq, &out);
   return out;
 }
 
-std::optional<Position> ParseSnapshotKey(std::string_view bytes) {
-  if (bytes.size() != 12) return std::nullopt;
-  Position pos;
-  for (int i = 0; i < 4; ++i) pos.key = (pos.key << 8) | static_cast<uint8_t>(bytes[i]);
-  for (int i = 0; i < 8; ++i) pos.seq = (pos.seq << 8) | static_cast<uint8_t>(bytes[4 + i]);
-  return pos;
+std::string SnapshotKeyEnd(FieldSet folded) {
+  std::string out;
+  PutBig(static_cast<uint16_t>(folded.bits() + 1), &out);
+  return out;
+}
+
+std::optional<SnapshotKeyParts> ParseSnapshotKey(std::string_view bytes) {
+  if (bytes.size() != 14) return std::nullopt;
+  const uint16_t bits = GetBig<uint16_t>(bytes);
+  const FieldSet folded = FieldSet::FromBits(bits);
+  // Only sets a fold keeps (closed over its parts) name snapshots.
+  if (folded.bits() != bits || folded.Folded() != folded || folded.empty()) return std::nullopt;
+  return SnapshotKeyParts{
+      folded, Position{GetBig<uint32_t>(bytes.substr(2)), GetBig<uint64_t>(bytes.substr(6))}};
 }
 
 std::string EncodeSnapshot(const FoldState& state, const Position& position, uint64_t built_head) {
@@ -52,14 +79,14 @@ std::string EncodeSnapshot(const FoldState& state, const Position& position, uin
   return out;
 }
 
-std::optional<Snapshot> DecodeSnapshot(std::string bytes) {
+std::optional<Snapshot> DecodeSnapshot(std::string bytes, FieldSet fields) {
   v1::ReplaySnapshot snap;
   if (!snap.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) ||
       snap.format() != kSnapshotFormat)
     return std::nullopt;
   std::string().swap(bytes);
   return Snapshot{FoldState::FromProto(std::move(*snap.mutable_state()), snap.month_end_max(),
-                                       snap.year_end_max()),
+                                       snap.year_end_max(), fields),
                   Position{snap.position_key(), snap.position_seq()}, snap.built_head()};
 }
 

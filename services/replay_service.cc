@@ -13,7 +13,8 @@ namespace {
 absl::StatusOr<replay::StateQuery> BuildQuery(
     const std::string& scenario, const std::string& branch, std::string_view branch_field,
     const v1::PartialDate& as_of, std::string_view as_of_field, uint64_t known_at,
-    const google::protobuf::RepeatedPtrField<std::string>& parties) {
+    const google::protobuf::RepeatedPtrField<std::string>& parties,
+    const google::protobuf::RepeatedPtrField<std::string>& fields) {
   DEMARCHE_RETURN_IF_ERROR(ValidateName(scenario, "scenario"));
   DEMARCHE_RETURN_IF_ERROR(ValidateName(branch, branch_field));
   DEMARCHE_RETURN_IF_ERROR(ValidateOptionalDate(as_of, as_of_field));
@@ -22,6 +23,8 @@ absl::StatusOr<replay::StateQuery> BuildQuery(
     DEMARCHE_RETURN_IF_ERROR(ValidatePartyCode(parties.Get(i), fmt::format("parties[{}]", i)));
     query.parties.push_back(parties.Get(i));
   }
+  query.fields.assign(fields.begin(), fields.end());
+  DEMARCHE_RETURN_IF_ERROR(replay::ParseFields(query.fields).status());
   query.scenario = scenario;
   query.branch = branch;
   query.as_of = OptionalDate(as_of);
@@ -34,16 +37,17 @@ absl::StatusOr<replay::StateQuery> BuildQuery(
 grpc::Status ReplayServiceImpl::GetState(grpc::ServerContext* context,
                                          const v1::GetStateRequest* request,
                                          v1::ScenarioState* response) {
-  return Serve(
-      *backend_->auth, Role::kReader, "replay", context, "GetState", [&]() -> absl::Status {
-        DEMARCHE_ASSIGN_OR_RETURN(
-            replay::StateQuery query,
-            BuildQuery(request->scenario(), BranchOrMain(request->branch()), "branch",
-                       request->as_of(), "as_of", request->known_at(), request->parties()));
-        query.cancelled = [context] { return context->IsCancelled(); };
-        DEMARCHE_ASSIGN_OR_RETURN(*response, backend_->engine->StateAt(query));
-        return absl::OkStatus();
-      });
+  return Serve(*backend_->auth, Role::kReader, "replay", context, "GetState",
+               [&]() -> absl::Status {
+                 DEMARCHE_ASSIGN_OR_RETURN(
+                     replay::StateQuery query,
+                     BuildQuery(request->scenario(), BranchOrMain(request->branch()), "branch",
+                                request->as_of(), "as_of", request->known_at(), request->parties(),
+                                request->fields()));
+                 query.cancelled = [context] { return context->IsCancelled(); };
+                 DEMARCHE_ASSIGN_OR_RETURN(*response, backend_->engine->StateAt(query));
+                 return absl::OkStatus();
+               });
 }
 
 grpc::Status ReplayServiceImpl::Timeline(grpc::ServerContext* context,
@@ -76,12 +80,13 @@ absl::Status ReplayServiceImpl::DoDiff(grpc::ServerContext* context, const v1::D
   const std::string branch_a = BranchOrMain(request.branch_a());
   const std::string branch_b = request.branch_b().empty() ? branch_a : request.branch_b();
   const v1::PartialDate& as_of_b = request.has_as_of_b() ? request.as_of_b() : request.as_of_a();
-  DEMARCHE_ASSIGN_OR_RETURN(replay::StateQuery query_a,
-                            BuildQuery(request.scenario(), branch_a, "branch_a", request.as_of_a(),
-                                       "as_of_a", request.known_at_a(), request.parties()));
+  DEMARCHE_ASSIGN_OR_RETURN(
+      replay::StateQuery query_a,
+      BuildQuery(request.scenario(), branch_a, "branch_a", request.as_of_a(), "as_of_a",
+                 request.known_at_a(), request.parties(), request.fields()));
   DEMARCHE_ASSIGN_OR_RETURN(replay::StateQuery query_b,
                             BuildQuery(request.scenario(), branch_b, "branch_b", as_of_b, "as_of_b",
-                                       request.known_at_b(), request.parties()));
+                                       request.known_at_b(), request.parties(), request.fields()));
   query_a.cancelled = query_b.cancelled = [context] { return context->IsCancelled(); };
   auto a = backend_->engine->StateAt(query_a);
   if (!a.ok()) return Prefixed(a.status(), "a");

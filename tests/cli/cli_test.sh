@@ -172,6 +172,12 @@ replay)
   out_lacks "PRK — Democratic"
   expect 0 state PRK --as-of 2004-05-23 --known-at 5
   out_lacks "food grain"
+  expect 0 state PRK --as-of 2004-05-23 --fields aid_received,relations
+  out_has "JPN: food grain — pledged 250,000 t"
+  out_has "relations"
+  out_lacks "positions"
+  expect 4 state --fields aid_received,position
+  err_has 'fields[1]: "position" is not a list'
   expect 4 state --as-of 2004-02-30
   expect 3 state --branch nowhere
   expect 0 timeline --from 2004-05-22 --to 2004-05-22
@@ -184,6 +190,9 @@ replay)
   out_has "b: main as of 2004-05-23"
   out_has "aid_received"
   out_has "← 2004-05-jpn-pledges-food-grain"
+  expect 0 diff --as-of 2004-05-21 --as-of-b 2004-05-23 --fields relations,forums
+  out_has "relations"
+  out_lacks "aid_received"
   expect 0 diff --as-of 2004-05-21 --as-of-b 2004-05-23 --json
   json_ok
   expect 0 diff --branch-b usa-accepts-package-deal --as-of 2004-06

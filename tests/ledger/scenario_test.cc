@@ -60,7 +60,7 @@ TEST_F(LedgerTest, RejectsBadScenarios) {
   EXPECT_TRUE(ledger_->CreateScenario(org, "c").ok());
 }
 
-TEST_F(LedgerTest, SnapshotsAreScopedToABranchAndSeekDownwards) {
+TEST_F(LedgerTest, SnapshotsAreScopedToABranchSeekDownwardsAndDeleteByRange) {
   ASSERT_TRUE(ledger_->CreateBranch("s", "b", "main", 0, {}, "a", "").ok());
   ASSERT_TRUE(ledger_->CreateScenario(SixParty("t"), "c").ok());
   for (const char* k : {"k1", "k3", "k5"})
@@ -80,9 +80,15 @@ TEST_F(LedgerTest, SnapshotsAreScopedToABranchAndSeekDownwards) {
   EXPECT_EQ(seek("main", ""), "-");
   EXPECT_EQ(seek("main", std::string(10, '\xff')), "k5=vk5");
   EXPECT_EQ(seek("b", "k9"), "k2=other branch");
-  ASSERT_TRUE(ledger_->DeleteSnapshots("s", "main", "k3").ok());
+  // A bounded range takes only its own keys.
+  ASSERT_TRUE(ledger_->DeleteSnapshots("s", "main", "k3", "k4").ok());
+  EXPECT_EQ(seek("main", "k4"), "k1=vk1");
+  EXPECT_EQ(seek("main", "k9"), "k5=vk5");
+  ASSERT_TRUE(ledger_->DeleteSnapshots("s", "main", "k9", "k1").ok());  // empty range
+  EXPECT_EQ(seek("main", "k1"), "k1=vk1");
+  ASSERT_TRUE(ledger_->DeleteSnapshots("s", "main", "k3", "").ok());
   EXPECT_EQ(seek("main", "k9"), "k1=vk1");
-  ASSERT_TRUE(ledger_->DeleteSnapshots("s", "main", "").ok());
+  ASSERT_TRUE(ledger_->DeleteSnapshots("s", "main", "", "").ok());
   EXPECT_EQ(seek("main", "k9"), "-");
   EXPECT_EQ(seek("b", "k9"), "k2=other branch");
   EXPECT_EQ(ledger_->SeekSnapshot("t", "main", "z").value()->first, "k4");

@@ -15,9 +15,11 @@
 #include <tuple>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "ledger/date.h"
 #include "ledger/ledger.h"
 #include "replay/dates.h"
+#include "replay/fields.h"
 #include "replay/in_memory.h"
 #include "replay/items.h"
 #include "replay/replay.h"
@@ -154,6 +156,16 @@ TEST_F(EngineTest, Errors) {
   ASSERT_EQ(s->parties_size(), 2);
   EXPECT_EQ(s->parties(0).party(), "PRK");
   q.parties.clear();
+  q.fields = {"positions", "offers"};
+  auto bad = engine.StateAt(q);
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StartsWith(bad.status().message(), "fields[1]: \"offers\" is not a list"))
+      << bad.status();
+  q.fields = {"positions", "positions"};
+  auto twice = engine.StateAt(q);
+  ASSERT_TRUE(twice.ok()) << twice.status();
+  EXPECT_EQ(Party(*twice, "PRK").positions_size(), 1);
+  q.fields.clear();
   q.as_of = D("2003-13");
   EXPECT_EQ(engine.StateAt(q).status().code(), absl::StatusCode::kInvalidArgument);
   q.as_of.reset();
@@ -274,7 +286,7 @@ TEST_F(EngineTest, SnapshotsNeverChangeAnAnswer) {
     // Every stored snapshot is a correct prefix at the head it was built at:
     // folding on from it gives the state folded from zero.
     const auto lineage = Lineage(branch);
-    std::string key = SnapshotKey({kMaxKey, UINT64_MAX});
+    std::string key = SnapshotKey(FieldSet(), {kMaxKey, UINT64_MAX});
     int seen = 0;
     for (;;) {
       auto found = ledger_->SeekSnapshot("test", branch, key);
@@ -291,7 +303,7 @@ TEST_F(EngineTest, SnapshotsNeverChangeAnAnswer) {
       want.clear_known_at();
       want.clear_precision();
       ASSERT_EQ(ItemBytes(got), ItemBytes(want)) << "seed " << seed << " snapshot " << seen;
-      if ((*found)->first == std::string(12, '\0')) break;
+      if ((*found)->first == SnapshotKey(FieldSet(), {0, 0})) break;
       key = (*found)->first;
       // Step to the previous key.
       for (size_t i = key.size(); i-- > 0;) {
@@ -306,6 +318,94 @@ TEST_F(EngineTest, SnapshotsNeverChangeAnAnswer) {
   }
 }
 
+// A state with only `fields`' lists (the rest cleared).
+v1::ScenarioState OnlyLists(v1::ScenarioState s, const FieldSet& fields) {
+  for (v1::PartyState& ps : *s.mutable_parties())
+    for (int f = kPositions; f <= kConcessions; ++f)
+      if (!fields.Has(f))
+        ps.GetReflection()->ClearField(&ps, ps.GetDescriptor()->FindFieldByNumber(f));
+  return s;
+}
+
+// Queries for some lists, answered from snapshots of their own folded set
+// (interleaved with other sets' queries on one engine, through backdated
+// appends and corrections), show what the whole state shows for those lists.
+TEST_F(EngineTest, QueriesForSomeListsMatchTheWholeState) {
+  const std::vector<std::vector<std::string>> asks = {
+      {},
+      {"positions"},
+      {"relations", "positions"},
+      {"demands_faced"},
+      {"aid_received", "concessions", "forums"},
+      {"agreements", "sanctions_imposed", "relations"},
+  };
+  std::mt19937_64 rng(77);
+  for (int seed = 1; seed <= 4; ++seed) {
+    const std::string branch = "f" + std::to_string(seed);
+    ASSERT_TRUE(ledger_->CreateBranch("test", branch, "main", 0, {}, "tester", "").ok());
+    testing::StreamGen gen(static_cast<uint64_t>(seed) + 100, kRoster);
+    gen.set_correction_percent(10);
+    Engine engine(ledger_.get(), {.snapshot_every = 3, .snapshot_bytes_per_event = 0});
+    uint64_t head = 0;
+    while (head < 160) {
+      const int n = std::uniform_int_distribution<int>(1, 20)(rng);
+      Append(gen.Take(head + 1, n), branch);
+      head += static_cast<uint64_t>(n);
+      const auto lineage = Lineage(branch);
+      for (int q = 0; q < 6; ++q) {
+        const auto& ask = asks[std::uniform_int_distribution<size_t>(0, asks.size() - 1)(rng)];
+        FieldSet set;
+        if (!ask.empty()) {
+          set = FieldSet::None();
+          for (const std::string& name : ask) set.Add(*FieldByName(name));
+        }
+        StateQuery query;
+        query.scenario = "test";
+        query.branch = branch;
+        query.fields = ask;
+        uint32_t as_of_key = kMaxKey;
+        if (q % 2 == 1) {
+          v1::PartialDate d;
+          d.set_year(std::uniform_int_distribution<int>(2000, 2003)(rng));
+          d.set_month(std::uniform_int_distribution<int>(1, 12)(rng));
+          query.as_of = d;
+          as_of_key = EndKey(d);
+        }
+        if (q >= 4) query.known_at = std::uniform_int_distribution<uint64_t>(1, head)(rng);
+        auto got = engine.StateAt(query);
+        ASSERT_TRUE(got.ok()) << got.status();
+        const v1::ScenarioState want =
+            OnlyLists(ReplayInMemory(lineage, kRoster, as_of_key, query.known_at), set);
+        ASSERT_EQ(Folded(*got), Folded(want))
+            << "seed " << seed << " head " << head << " set " << set.bits();
+      }
+    }
+    // Each folded set asked for at the head kept snapshots of its own, and
+    // those of a bounded list stay smaller than the whole state's.
+    auto last = [&](const FieldSet& set) -> size_t {
+      auto found =
+          ledger_->SeekSnapshot("test", branch, SnapshotKey(set.Folded(), {kMaxKey, UINT64_MAX}));
+      EXPECT_TRUE(found.ok());
+      if (!found.ok() || !found->has_value()) return 0;
+      auto parts = ParseSnapshotKey((*found)->first);
+      if (!parts || parts->folded != set.Folded()) return 0;
+      return (*found)->second.size();
+    };
+    for (const auto& ask : asks) {
+      StateQuery query;
+      query.scenario = "test";
+      query.branch = branch;
+      query.fields = ask;
+      ASSERT_TRUE(engine.StateAt(query).ok());
+    }
+    FieldSet positions = FieldSet::None();
+    positions.Add(kPositions);
+    ASSERT_GT(last(positions), 0u);
+    ASSERT_GT(last(FieldSet()), 0u);
+    EXPECT_LT(last(positions) * 3, last(FieldSet()));
+  }
+}
+
 TEST_F(EngineTest, BackdatedAppendDropsStaleSnapshots) {
   std::vector<v1::Event> ev;
   for (int i = 1; i <= 20; ++i)
@@ -317,9 +417,9 @@ TEST_F(EngineTest, BackdatedAppendDropsStaleSnapshots) {
   Append(ev);
   Engine engine(ledger_.get(), {.snapshot_every = 5, .snapshot_bytes_per_event = 0});
   EXPECT_EQ(State(engine).events_applied(), 20u);  // writes snapshots at 5, 10, 15, 20
-  auto last = ledger_->SeekSnapshot("test", "main", SnapshotKey({kMaxKey, UINT64_MAX}));
+  auto last = ledger_->SeekSnapshot("test", "main", SnapshotKey(FieldSet(), {kMaxKey, UINT64_MAX}));
   ASSERT_TRUE(last.ok() && last->has_value());
-  EXPECT_EQ(ParseSnapshotKey((*last)->first)->key, 20030120u);
+  EXPECT_EQ(ParseSnapshotKey((*last)->first)->pos.key, 20030120u);
 
   // Backdated: happened on 2003-01-07, recorded last.
   Append({E("early", 0, "2003-01-07").By({"PRK"}).To({"USA"}).Consult(v1::CONSULT_KIND_SECRET)});
@@ -329,7 +429,7 @@ TEST_F(EngineTest, BackdatedAppendDropsStaleSnapshots) {
   for (const auto& r : Party(s, "USA").relations()) direct = direct || r.direct_channel();
   EXPECT_TRUE(direct);
   // The snapshots after 2003-01-07 were rebuilt at the new head.
-  last = ledger_->SeekSnapshot("test", "main", SnapshotKey({kMaxKey, UINT64_MAX}));
+  last = ledger_->SeekSnapshot("test", "main", SnapshotKey(FieldSet(), {kMaxKey, UINT64_MAX}));
   ASSERT_TRUE(last.ok() && last->has_value());
   auto snap = DecodeSnapshot((*last)->second);
   ASSERT_TRUE(snap);
@@ -342,7 +442,7 @@ TEST_F(EngineTest, BackdatedAppendDropsStaleSnapshots) {
 // Every stored snapshot of a branch, in fold order.
 std::vector<Snapshot> AllSnapshots(ledger::Ledger& ledger, const std::string& branch) {
   std::vector<Snapshot> out;
-  std::string key = SnapshotKey({kMaxKey, UINT64_MAX});
+  std::string key = SnapshotKey(FieldSet(), {kMaxKey, UINT64_MAX});
   for (;;) {
     auto found = ledger.SeekSnapshot("test", branch, key);
     EXPECT_TRUE(found.ok());
@@ -353,8 +453,8 @@ std::vector<Snapshot> AllSnapshots(ledger::Ledger& ledger, const std::string& br
     out.push_back(*std::move(snap));
     const Position pos = out.back().position;
     if (pos.seq == 0 && pos.key == 0) break;
-    key =
-        pos.seq > 0 ? SnapshotKey({pos.key, pos.seq - 1}) : SnapshotKey({pos.key - 1, UINT64_MAX});
+    key = pos.seq > 0 ? SnapshotKey(FieldSet(), {pos.key, pos.seq - 1})
+                      : SnapshotKey(FieldSet(), {pos.key - 1, UINT64_MAX});
   }
   std::reverse(out.begin(), out.end());
   return out;
@@ -416,7 +516,8 @@ TEST_F(EngineTest, CancelledQueryStops) {
 
 TEST_F(EngineTest, UndecodableSnapshotIsIgnored) {
   Append({E("s", 1, "2003").By({"PRK"}).Statement("x", v1::STANCE_SUPPORT)});
-  ASSERT_TRUE(ledger_->PutSnapshot("test", "main", SnapshotKey({20030000, 1}), "garbage").ok());
+  ASSERT_TRUE(
+      ledger_->PutSnapshot("test", "main", SnapshotKey(FieldSet(), {20030000, 1}), "garbage").ok());
   Engine engine(ledger_.get(), {.snapshot_every = 1});
   EXPECT_EQ(State(engine).events_applied(), 1u);
   EXPECT_EQ(Party(State(engine), "PRK").positions_size(), 1);

@@ -644,15 +644,93 @@ TEST(Corrections, ApplyKeepsEmptyFields) {
 
 // ---- snapshots, determinism ---------------------------------------------------------
 
-TEST(Snapshot, KeyOrderIsFoldOrder) {
-  EXPECT_LT(SnapshotKey({20031200, 9}), SnapshotKey({20031201, 1}));
-  EXPECT_LT(SnapshotKey({20031201, 1}), SnapshotKey({20031201, 256}));
-  auto p = ParseSnapshotKey(SnapshotKey({20031209, 123456789}));
+TEST(Snapshot, KeyOrderIsFoldOrderWithinEachFoldedSet) {
+  const FieldSet all;
+  EXPECT_LT(SnapshotKey(all, {20031200, 9}), SnapshotKey(all, {20031201, 1}));
+  EXPECT_LT(SnapshotKey(all, {20031201, 1}), SnapshotKey(all, {20031201, 256}));
+  auto p = ParseSnapshotKey(SnapshotKey(all, {20031209, 123456789}));
   ASSERT_TRUE(p);
-  EXPECT_EQ(p->key, 20031209u);
-  EXPECT_EQ(p->seq, 123456789u);
+  EXPECT_EQ(p->pos.key, 20031209u);
+  EXPECT_EQ(p->pos.seq, 123456789u);
+  EXPECT_TRUE(p->folded.all());
+
+  // A set's snapshots lie between its first key and SnapshotKeyEnd; those of
+  // another set lie wholly before or after them.
+  FieldSet positions = FieldSet::None();
+  positions.Add(kPositions);
+  FieldSet offers = FieldSet::None();
+  offers.Add(kDemandsMade);
+  offers = offers.Folded();
+  for (const FieldSet& set : {positions, offers, all}) {
+    const std::string first = SnapshotKey(set, {0, 0}),
+                      last = SnapshotKey(set, {kMaxKey, UINT64_MAX});
+    EXPECT_LT(last, SnapshotKeyEnd(set));
+    for (const FieldSet& other : {positions, offers, all}) {
+      if (other == set) continue;
+      const std::string o = SnapshotKey(other, {20031201, 1});
+      EXPECT_TRUE(o < first || o >= SnapshotKeyEnd(set));
+    }
+    EXPECT_EQ(ParseSnapshotKey(last)->folded, set);
+  }
+  // Only sets a fold keeps name snapshots: demands_made alone is not one.
+  FieldSet demands = FieldSet::None();
+  demands.Add(kDemandsMade);
+  EXPECT_FALSE(ParseSnapshotKey(SnapshotKey(demands, {20031201, 1})));
+  EXPECT_FALSE(ParseSnapshotKey(SnapshotKey(FieldSet::None(), {20031201, 1})));
   EXPECT_FALSE(ParseSnapshotKey("short"));
+  EXPECT_FALSE(ParseSnapshotKey(std::string(12, '\x01'))) << "the first format's 12-byte keys";
   EXPECT_FALSE(DecodeSnapshot("\xff\xff garbage"));
+}
+
+// A state folded for some lists shows exactly those lists of the state folded
+// for all of them, and keeps (and snapshots) only the parts it needs.
+TEST(FieldSets, ScopedFoldShowsTheListsOfTheWholeFold) {
+  std::vector<FieldSet> sets;
+  for (int f = kPositions; f <= kConcessions; ++f) {
+    FieldSet one = FieldSet::None();
+    one.Add(f);
+    sets.push_back(one);
+  }
+  FieldSet standing = FieldSet::None();
+  for (int f : {kPositions, kAgreements, kSanctionsSuffered, kRelations, kForums}) standing.Add(f);
+  sets.push_back(standing);
+  for (uint64_t seed = 1; seed <= 8; ++seed) {
+    testing::StreamGen gen(seed, kRoster);
+    const std::vector<v1::Event> order = FoldOrder(gen.Take(1, 400));
+    FoldState whole(kRoster);
+    for (const v1::Event& e : order) whole.Apply(e);
+    const v1::ScenarioState all = whole.ToProto();
+    for (const FieldSet& set : sets) {
+      FoldState scoped(kRoster, set);
+      for (const v1::Event& e : order) scoped.Apply(e);
+      // The whole state with the other lists cleared.
+      v1::ScenarioState want = all;
+      for (v1::PartyState& ps : *want.mutable_parties()) {
+        const google::protobuf::Reflection* r = ps.GetReflection();
+        for (int f = kPositions; f <= kConcessions; ++f)
+          if (!set.Has(f)) r->ClearField(&ps, ps.GetDescriptor()->FindFieldByNumber(f));
+      }
+      ASSERT_EQ(Bytes(scoped.ToProto()), Bytes(want)) << "seed " << seed << " set " << set.bits();
+      FoldState copy = scoped;
+      ASSERT_EQ(Bytes(std::move(copy).TakeProto({"PRK", "USA"})),
+                Bytes(scoped.ToProto({"PRK", "USA"})));
+      // The snapshot holds the folded lists only, and resumes as the set.
+      std::optional<Snapshot> snap =
+          DecodeSnapshot(EncodeSnapshot(scoped, Position{1, 1}, order.size()), set);
+      ASSERT_TRUE(snap);
+      EXPECT_EQ(Bytes(snap->state.ToProto()), Bytes(want));
+      v1::ReplaySnapshot raw;
+      ASSERT_TRUE(raw.ParseFromString(EncodeSnapshot(scoped, Position{1, 1}, order.size())));
+      for (const v1::PartyState& ps : raw.state().parties()) {
+        std::vector<const google::protobuf::FieldDescriptor*> present;
+        ps.GetReflection()->ListFields(ps, &present);
+        for (const auto* fd : present) {
+          if (fd->number() == v1::PartyState::kPartyFieldNumber) continue;
+          EXPECT_TRUE(set.Folded().Has(fd->number())) << fd->name() << " in set " << set.bits();
+        }
+      }
+    }
+  }
 }
 
 // Resuming from a decoded snapshot at any point gives the same bytes as one

@@ -93,6 +93,61 @@ TEST_F(ReplayServiceTest, GetStateErrors) {
   EXPECT_STATUS(State(r, &state), grpc::StatusCode::OUT_OF_RANGE, "known_at");
 }
 
+// fields: the lists asked for, as the whole state shows them, and no other.
+TEST_F(ReplayServiceTest, GetStateAnswersTheListsAskedFor) {
+  v1::ScenarioState whole;
+  ASSERT_TRUE(State(StateRequest(), &whole).ok());
+  for (int pass = 0; pass < 2; ++pass) {  // the second from the snapshots the first left
+    auto r = StateRequest();
+    r.add_fields("relations");
+    r.add_fields("proposals_made");
+    v1::ScenarioState some;
+    ASSERT_TRUE(State(r, &some).ok());
+    ASSERT_EQ(some.parties_size(), whole.parties_size());
+    EXPECT_EQ(some.events_applied(), whole.events_applied());
+    for (int i = 0; i < whole.parties_size(); ++i) {
+      const v1::PartyState& w = whole.parties(i);
+      const v1::PartyState& s = some.parties(i);
+      EXPECT_EQ(s.party(), w.party());
+      EXPECT_EQ(s.relations_size(), w.relations_size());
+      EXPECT_EQ(s.proposals_made_size(), w.proposals_made_size());
+      EXPECT_EQ(s.positions_size(), 0) << "not asked for";
+      EXPECT_EQ(s.proposals_received_size(), 0) << "not asked for, though folded";
+    }
+    EXPECT_GT(whole.parties(3).positions_size() + whole.parties(5).positions_size(), 0)
+        << "the whole state has positions to leave out";
+  }
+
+  auto bad = StateRequest();
+  bad.add_fields("positions");
+  bad.add_fields("position");
+  v1::ScenarioState state;
+  EXPECT_STATUS(State(bad, &state), grpc::StatusCode::INVALID_ARGUMENT,
+                "fields[1]: \"position\" is not a list of a party's state (one of: positions, "
+                "demands_made");
+  bad.set_fields(1, std::string(1 << 20, 'x'));
+  grpc::Status long_name = State(bad, &state);
+  EXPECT_STATUS(long_name, grpc::StatusCode::INVALID_ARGUMENT, "fields[1]: \"xxx");
+  EXPECT_LT(long_name.error_message().size(), 400u) << "a long name is not echoed whole";
+
+  // Diff compares only the lists asked for.
+  v1::DiffRequest d;
+  d.set_scenario("talks");
+  d.set_branch_a("main");
+  d.set_branch_b("alt");
+  d.add_fields("forums");
+  v1::StateDiff diff;
+  ASSERT_TRUE(replay_->Diff(Ctx().get(), d, &diff).ok());
+  for (const auto& c : diff.changes()) EXPECT_EQ(c.field(), "forums");
+  d.set_fields(0, "relations");
+  ASSERT_TRUE(replay_->Diff(Ctx().get(), d, &diff).ok());
+  EXPECT_FALSE(diff.changes().empty());
+  for (const auto& c : diff.changes()) EXPECT_EQ(c.field(), "relations");
+  d.add_fields("bogus");
+  EXPECT_STATUS(replay_->Diff(Ctx().get(), d, &diff), grpc::StatusCode::INVALID_ARGUMENT,
+                "fields[1]: \"bogus\"");
+}
+
 TEST_F(ReplayServiceTest, TimelineStreamsStepsBetweenDates) {
   v1::TimelineRequest r;
   r.set_scenario("talks");
