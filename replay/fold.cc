@@ -784,6 +784,10 @@ void FoldState::AppendProtoField(int field_number, std::string* out) const {
   };
   std::vector<Party> parties;
   parties.reserve(d.parties.size());
+  // An agreement's shared part (title, terms, parties) is written with the
+  // first party that lists it only: every party of it lists it, and it made
+  // up two thirds of a bounded-lists snapshot on a long branch.
+  absl::flat_hash_set<std::string_view> shared_written;
   size_t state_size = 0;
   if (d.events_applied) state_size += 1 + CodedOutputStream::VarintSize64(d.events_applied);
   if (d.last_seq) state_size += 1 + CodedOutputStream::VarintSize64(d.last_seq);
@@ -801,8 +805,13 @@ void FoldState::AppendProtoField(int field_number, std::string* out) const {
     for (const std::string& id : p.demands_faced) add(kDemandsFaced, d.offers.at(id));
     for (const std::string& id : p.proposals_made) add(kProposalsMade, d.offers.at(id));
     for (const std::string& id : p.proposals_received) add(kProposalsReceived, d.offers.at(id));
-    for (const auto& [key, own] : p.agreements)
-      add(kAgreements, *party.agreements.emplace_back(d.Agreement(code, key)));
+    for (const auto& [key, own] : p.agreements) {
+      if (shared_written.insert(key).second) {
+        add(kAgreements, *party.agreements.emplace_back(d.Agreement(code, key)));
+      } else {
+        add(kAgreements, own);
+      }
+    }
     for (const auto& [id, f] : p.aid_given) add(kAidGiven, f);
     for (const auto& [id, f] : p.aid_received) add(kAidReceived, f);
     for (const std::string& m : p.sanctions_imposed) add(kSanctionsImposed, d.sanctions.at(m));
@@ -880,10 +889,14 @@ FoldState FoldState::FromProto(v1::ScenarioState state, uint32_t month_end_max,
     shared(ps.mutable_proposals_made(), &p.proposals_made, &d.offers, offer_id);
     shared(ps.mutable_proposals_received(), &p.proposals_received, &d.offers, offer_id);
     for (v1::AgreementState& a : *ps.mutable_agreements()) {
-      AgreementInfo& info = d.agreements[a.agreement()];
-      info.title = std::move(*a.mutable_title());
-      info.terms = std::move(*a.mutable_terms());
-      info.parties = ToNames(a.parties());
+      // The shared part comes with the first party that lists it.
+      auto [it, fresh] = d.agreements.try_emplace(a.agreement());
+      if (fresh) {
+        AgreementInfo& info = it->second;
+        info.title = std::move(*a.mutable_title());
+        info.terms = std::move(*a.mutable_terms());
+        info.parties = ToNames(a.parties());
+      }
       a.clear_title();
       a.clear_terms();
       a.clear_parties();

@@ -95,7 +95,9 @@ class FoldState {
   // Leaves an empty state.
   v1::ScenarioState TakeProto(const std::vector<std::string>& only = {}) &&;
   // Appends ToProto()'s bytes (deterministic) as field `field_number` of an
-  // enclosing message, written straight from the state: no copy of a state
+  // enclosing message, but for an agreement's shared part (title, terms,
+  // parties), written only with the first party that lists it (FromProto
+  // reads it back from there); written straight from the state: no copy of a state
   // that a snapshot of a long branch holds by the tens of megabytes. Writes
   // every folded list, asked for or not (a snapshot keeps them all).
   void AppendProtoField(int field_number, std::string* out) const;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -824,7 +825,8 @@ TEST(Snapshot, ALargeStateBuiltOnTwoThreadsEqualsItsPartiesOneByOne) {
 }
 
 // EncodeSnapshot writes the state straight from the fold: its bytes must be
-// exactly the deterministic serialization of the ReplaySnapshot message, for
+// exactly the deterministic serialization of the ReplaySnapshot message
+// (an agreement's shared part with the first party that lists it only), for
 // empty and grown states, zero and non-zero positions.
 TEST(Snapshot, EncodingEqualsTheSerializedMessage) {
   for (uint64_t seed = 1; seed <= 20; ++seed) {
@@ -840,6 +842,15 @@ TEST(Snapshot, EncodingEqualsTheSerializedMessage) {
       v1::ReplaySnapshot snap;
       snap.set_format(kSnapshotFormat);
       *snap.mutable_state() = state.ToProto();
+      std::set<std::string> shared;
+      for (v1::PartyState& ps : *snap.mutable_state()->mutable_parties()) {
+        for (v1::AgreementState& a : *ps.mutable_agreements()) {
+          if (shared.insert(a.agreement()).second) continue;
+          a.clear_title();
+          a.clear_terms();
+          a.clear_parties();
+        }
+      }
       snap.set_position_key(pos.key);
       snap.set_position_seq(pos.seq);
       snap.set_built_head(head);
