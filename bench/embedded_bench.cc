@@ -433,7 +433,7 @@ absl::Status FoldBreakdown(const EmbeddedOptions& o, const std::string& main_dir
         fmt::format("fold breakdown: read in fold order, pure fold, state size (rep {})", rep));
     // As the replay reads it: the fields a fold uses.
     auto it = (*l)->ReadByOccurred(kScenario, kMain, ledger::kMinDateKey, ledger::kMaxDateKey, 0,
-                                   ledger::EventFields::kMove);
+                                   ledger::EventFields::kMove, 0);
     if (!it.ok()) return it.status();
     replay::FoldState state(roster);
     double fold_s = 0;

@@ -208,7 +208,7 @@ int main(int argc, char** argv) {
   count = 0;
   {
     auto it = l->ReadByOccurred("bench", "main", dl::kMinDateKey, dl::kMaxDateKey, 0,
-                                dl::EventFields::kAll);
+                                dl::EventFields::kAll, 0);
     if (!it.ok()) Die(it.status().ToString());
     for (; (*it)->Valid(); (*it)->Next()) ++count;
     if (!(*it)->status().ok()) Die((*it)->status().ToString());

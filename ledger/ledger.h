@@ -204,11 +204,13 @@ class Ledger {
                                                               std::string_view branch,
                                                               const ReadOptions& options) = 0;
   // The lineage ordered by (occurred sort key, seq), restricted to events whose
-  // occurred sort key lies in [from_key, to_key] (see ledger/date.h) and whose
-  // seq <= max_seq (0 = no bound), each parsed as `fields` says.
+  // occurred sort key lies in [from_key, to_key] (see ledger/date.h), whose
+  // seq <= max_seq (0 = no bound) and, at from_key itself, seq >= from_seq
+  // (a fold resuming after (from_key, from_seq - 1) reads nothing before
+  // it), each parsed as `fields` says.
   virtual absl::StatusOr<std::unique_ptr<EventIterator>> ReadByOccurred(
       std::string_view scenario, std::string_view branch, uint32_t from_key, uint32_t to_key,
-      uint64_t max_seq, EventFields fields) = 0;
+      uint64_t max_seq, EventFields fields, uint64_t from_seq) = 0;
   // One event of the lineage by seq, or by client id. NOT_FOUND if absent.
   virtual absl::StatusOr<v1::Event> GetEvent(std::string_view scenario, std::string_view branch,
                                              uint64_t seq) = 0;

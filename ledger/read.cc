@@ -152,8 +152,8 @@ class SeqIterator final : public EventIterator {
 class OccurredIterator final : public EventIterator {
  public:
   OccurredIterator(std::shared_ptr<const Store> store, uint32_t sid,
-                   const std::vector<Segment>& segments, uint32_t from_key, uint32_t to_key,
-                   EventFields fields)
+                   const std::vector<Segment>& segments, uint32_t from_key, uint64_t from_seq,
+                   uint32_t to_key, EventFields fields)
       : store_(std::move(store)), sid_(sid), fields_(fields) {
     for (const Segment& s : segments) {
       const uint32_t upto = std::min(to_key, s.cutoff_key);
@@ -162,7 +162,7 @@ class OccurredIterator final : public EventIterator {
       c.lo = s.lo;
       c.hi = s.hi;
       c.index = std::make_unique<BoundedIterator>(
-          *store_, store_->dates, keys::EncodeDateKey({sid, s.bid, from_key, 0}),
+          *store_, store_->dates, keys::EncodeDateKey({sid, s.bid, from_key, from_seq}),
           keys::EncodeDateKey({sid, s.bid, upto, UINT64_MAX}) + '\0', /*fill_cache=*/false);
       c.events = std::make_unique<BoundedIterator>(
           *store_, store_->events, keys::EncodeEventKey({sid, s.bid, s.lo}),
@@ -349,13 +349,13 @@ absl::StatusOr<std::unique_ptr<EventIterator>> RocksLedger::Read(std::string_vie
 
 absl::StatusOr<std::unique_ptr<EventIterator>> RocksLedger::ReadByOccurred(
     std::string_view scenario, std::string_view branch, uint32_t from_key, uint32_t to_key,
-    uint64_t max_seq, EventFields fields) {
+    uint64_t max_seq, EventFields fields, uint64_t from_seq) {
   auto r = Resolve(scenario, branch);
   if (!r.ok()) return r.status();
   uint64_t hi = r->branch->Head().seq;
   if (max_seq) hi = std::min(hi, max_seq);
   return std::unique_ptr<EventIterator>(new OccurredIterator(
-      store_, r->branch->sid, Lineage(*r->branch, hi), from_key, to_key, fields));
+      store_, r->branch->sid, Lineage(*r->branch, hi), from_key, from_seq, to_key, fields));
 }
 
 absl::StatusOr<v1::Event> RocksLedger::GetEvent(std::string_view scenario, std::string_view branch,

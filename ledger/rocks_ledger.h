@@ -83,11 +83,9 @@ class RocksLedger final : public Ledger {
   absl::StatusOr<std::unique_ptr<EventIterator>> Read(std::string_view scenario,
                                                       std::string_view branch,
                                                       const ReadOptions& options) override;
-  absl::StatusOr<std::unique_ptr<EventIterator>> ReadByOccurred(std::string_view scenario,
-                                                                std::string_view branch,
-                                                                uint32_t from_key, uint32_t to_key,
-                                                                uint64_t max_seq,
-                                                                EventFields fields) override;
+  absl::StatusOr<std::unique_ptr<EventIterator>> ReadByOccurred(
+      std::string_view scenario, std::string_view branch, uint32_t from_key, uint32_t to_key,
+      uint64_t max_seq, EventFields fields, uint64_t from_seq) override;
   absl::StatusOr<v1::Event> GetEvent(std::string_view scenario, std::string_view branch,
                                      uint64_t seq) override;
   absl::StatusOr<v1::Event> FindEvent(std::string_view scenario, std::string_view branch,

@@ -388,8 +388,8 @@ class Engine::Impl {
     size_t next = 0;
 
     if (after.key > to_key) return absl::OkStatus();
-    auto read =
-        ledger_->ReadByOccurred(ctx.scenario, ctx.branch, after.key, to_key, ctx.known_at, fields);
+    auto read = ledger_->ReadByOccurred(ctx.scenario, ctx.branch, after.key, to_key, ctx.known_at,
+                                        fields, after.seq + 1);
     if (!read.ok()) return read.status();
     // A fold from the beginning (a replay, a first fold that builds the
     // snapshots) reads the next events on another thread while these fold:

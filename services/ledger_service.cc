@@ -82,7 +82,7 @@ absl::StatusOr<std::unique_ptr<ledger::EventIterator>> OpenRead(ledger::Ledger& 
   if (request.order() == v1::READ_ORDER_OCCURRED) {
     filter->min_seq = request.from_seq();
     return ledger.ReadByOccurred(request.scenario(), branch, filter->from_key, filter->to_key,
-                                 request.known_at(), ledger::EventFields::kAll);
+                                 request.known_at(), ledger::EventFields::kAll, 0);
   }
   ledger::ReadOptions options;
   options.from_seq = request.from_seq();

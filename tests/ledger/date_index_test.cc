@@ -25,7 +25,7 @@ class DateIndexTest : public ltest::LedgerTest {
   }
   std::vector<v1::Event> ByDate(const std::string& branch) {
     std::vector<v1::Event> out;
-    auto it = ledger_->ReadByOccurred("s", branch, kMinDateKey, kMaxDateKey, 0, EventFields::kAll);
+    auto it = ledger_->ReadByOccurred("s", branch, kMinDateKey, kMaxDateKey, 0, EventFields::kAll, 0);
     EXPECT_TRUE(it.ok()) << it.status();
     if (!it.ok()) return out;
     for (; (*it)->Valid(); (*it)->Next()) out.push_back((*it)->event());

@@ -27,10 +27,10 @@ using Strings = std::vector<std::string>;
 using U64s = std::vector<uint64_t>;
 
 std::vector<v1::Event> ByOccurred(Ledger& l, const std::string& branch, const char* from,
-                                  const char* to, uint64_t max_seq = 0) {
+                                  const char* to, uint64_t max_seq = 0, uint64_t from_seq = 0) {
   const uint32_t from_key = from ? SortKey(ltest::Date(from)) : kMinDateKey;
   const uint32_t to_key = to ? LastDayKey(ltest::Date(to)) : kMaxDateKey;
-  auto it = l.ReadByOccurred("s", branch, from_key, to_key, max_seq, EventFields::kAll);
+  auto it = l.ReadByOccurred("s", branch, from_key, to_key, max_seq, EventFields::kAll, from_seq);
   EXPECT_TRUE(it.ok()) << it.status();
   std::vector<v1::Event> out;
   if (!it.ok()) return out;
@@ -75,6 +75,15 @@ TEST_F(LedgerTest, ReadByOccurredOrdersByDateThenSeqOverTheLineage) {
   EXPECT_TRUE(ByOccurred(*ledger_, "main", "2004", "2003").empty());  // from > to
   // Known at seq 3.
   EXPECT_EQ(Ids(ByOccurred(*ledger_, "main", nullptr, nullptr, 3)), (Strings{"d1", "m12", "d2"}));
+  // From a place in date order: at from_key only seqs >= from_seq (d2 is
+  // seq 1, d2b seq 5); later keys whatever their seq.
+  EXPECT_EQ(Ids(ByOccurred(*ledger_, "main", "2003-12-09", nullptr, 0, 2)),
+            (Strings{"d2b", "late"}));
+  EXPECT_EQ(Ids(ByOccurred(*ledger_, "main", "2003-12-09", nullptr, 0, 5)),
+            (Strings{"d2b", "late"}));
+  EXPECT_EQ(Ids(ByOccurred(*ledger_, "main", "2003-12-09", nullptr, 0, 6)), (Strings{"late"}));
+  EXPECT_EQ(Ids(ByOccurred(*ledger_, "main", "2003-12", nullptr, 0, 4)),
+            (Strings{"d2", "d2b", "late"}));
 
   // A branch merges its inherited events with its own, honouring the cutoff.
   ASSERT_TRUE(ledger_->CreateBranch("s", "b", "main", 5, ltest::Date("2003-12-31"), "a", "").ok());
@@ -85,6 +94,11 @@ TEST_F(LedgerTest, ReadByOccurredOrdersByDateThenSeqOverTheLineage) {
   EXPECT_EQ(Ids(ByOccurred(*ledger_, "b", "2003-09", "2003-12-01")), (Strings{"b1", "m12"}));
   EXPECT_EQ(Ids(ByOccurred(*ledger_, "b", nullptr, nullptr, 6)),
             (Strings{"y", "d1", "b1", "m12", "d2", "d2b"}));
+  // ... over both segments of the lineage (b2 is seq 7, on b).
+  EXPECT_EQ(Ids(ByOccurred(*ledger_, "b", "2003-01-15", nullptr, 0, 7)),
+            (Strings{"b2", "d1", "b1", "m12", "d2", "d2b"}));
+  EXPECT_EQ(Ids(ByOccurred(*ledger_, "b", "2003-01-15", nullptr, 0, 8)),
+            (Strings{"d1", "b1", "m12", "d2", "d2b"}));
 }
 
 // corrections_only walks the corrections index: exactly the corrections of
@@ -130,7 +144,8 @@ TEST_F(LedgerTest, ReadByOccurredForAFoldKeepsTheOrderAndTheFoldFields) {
   AppendOk("b", {Statement("b1", "2003-09-01")});
   for (const char* branch : {"main", "b"}) {
     const std::vector<v1::Event> whole = ByOccurred(*ledger_, branch, nullptr, nullptr);
-    auto it = ledger_->ReadByOccurred("s", branch, kMinDateKey, kMaxDateKey, 0, EventFields::kMove);
+    auto it =
+        ledger_->ReadByOccurred("s", branch, kMinDateKey, kMaxDateKey, 0, EventFields::kMove, 0);
     ASSERT_TRUE(it.ok()) << it.status();
     size_t i = 0;
     for (; (*it)->Valid(); (*it)->Next(), ++i) {
