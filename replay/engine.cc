@@ -75,6 +75,7 @@ struct Run {
   Position pos;                 // last folded position
   uint64_t since_snapshot = 0;  // events folded since the snapshot it started from or wrote
   size_t snapshot_bytes = 0;    // that snapshot's size (0: none)
+  uint64_t at_key = 0;          // events folded at pos.key
 };
 
 using EventFn = std::function<bool(const v1::Event&, const Position&)>;
@@ -343,16 +344,15 @@ class Engine::Impl {
         step == nullptr ? ledger::EventFields::kMove : ledger::EventFields::kAll;
     absl::Status s =
         Stream(ctx, run->pos, to_key, fields, [&](const v1::Event& event, const Position& pos) {
+          if (pos.key != run->pos.key) {
+            if (ctx.write_snapshots) MaybeSnapshot(ctx, run);
+            run->at_key = 0;
+          }
           if (journal != nullptr) journal->Begin();
           run->state.Apply(event);
           run->pos = pos;
-          if (ctx.write_snapshots && ++run->since_snapshot >= SnapshotGap(run->snapshot_bytes)) {
-            std::string bytes = EncodeSnapshot(run->state, pos, ctx.head);
-            run->snapshot_bytes = bytes.size();
-            run->since_snapshot = 0;
-            (void)ledger_->PutSnapshot(ctx.scenario, ctx.branch,
-                                       SnapshotKey(ctx.fields.Folded(), pos), std::move(bytes));
-          }
+          ++run->since_snapshot;
+          ++run->at_key;
           if (ctx.cancelled && ++folded % kCancelPollEvents == 0 && ctx.cancelled()) {
             cancelled = true;
             return false;
@@ -361,6 +361,25 @@ class Engine::Impl {
         });
     if (s.ok() && cancelled) return absl::CancelledError("replay cancelled by the caller");
     return s;
+  }
+
+  // Called where a sort key's events end (before the next key's first).
+  // A query folds every event of each key up to its date, so snapshots are
+  // taken only there: one taken among a key's events would leave the rest of
+  // them to fold again. That is also where a key's many events end: the
+  // month- and year-precision events sort at the start of their period, and
+  // each was recorded among its period's events, so folding them reads a
+  // block apiece. A key with at least a quarter of the spacing's events gets
+  // a snapshot after it, so that no query folds them again.
+  void MaybeSnapshot(const Context& ctx, Run* run) {
+    if (run->since_snapshot == 0) return;
+    const uint64_t gap = SnapshotGap(run->snapshot_bytes);
+    if (run->since_snapshot < gap && run->at_key * 4 < gap) return;
+    std::string bytes = EncodeSnapshot(run->state, run->pos, ctx.head);
+    run->snapshot_bytes = bytes.size();
+    run->since_snapshot = 0;
+    (void)ledger_->PutSnapshot(ctx.scenario, ctx.branch, SnapshotKey(ctx.fields.Folded(), run->pos),
+                               std::move(bytes));
   }
 
   // Events to fold after a snapshot of `bytes` before writing the next one.

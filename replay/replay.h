@@ -47,9 +47,16 @@ struct EngineOptions {
   // grows with the branch, so encoding a snapshot every N events would cost
   // more than folding them (quadratic on long branches). With the ratio, the
   // snapshots of a growing branch are spaced geometrically and writing them
-  // costs a bounded fraction of the fold.
-  uint64_t snapshot_every = 1000;
-  uint64_t snapshot_bytes_per_event = 32;
+  // costs a bounded fraction of the fold. Snapshots are taken where a sort
+  // key's events end, and also after a key with at least a quarter of that
+  // spacing's events (the start of a month or year, where the events of
+  // that precision sort).
+  // 250 and 128: a snapshot of the bounded lists (GetStateRequest.fields)
+  // on a 1M-event branch, 42 kB, comes every 330 events and an as-of query
+  // on them takes about 1 ms; one of the whole state there (70 MB) every
+  // 550k events, which costs the first fold 12 % (bench/NOTES.md).
+  uint64_t snapshot_every = 250;
+  uint64_t snapshot_bytes_per_event = 128;
   // Use stored snapshots when answering (off = always fold from the start;
   // for benchmarks and the equivalence tests).
   bool use_snapshots = true;

@@ -416,10 +416,12 @@ TEST_F(EngineTest, BackdatedAppendDropsStaleSnapshots) {
                      .Conflict(v1::CONFLICT_KIND_ACCUSE));
   Append(ev);
   Engine engine(ledger_.get(), {.snapshot_every = 5, .snapshot_bytes_per_event = 0});
-  EXPECT_EQ(State(engine).events_applied(), 20u);  // writes snapshots at 5, 10, 15, 20
+  // Writes snapshots after 5, 10 and 15 events, where their days end (the
+  // 20th's day has not ended: more events may come for it).
+  EXPECT_EQ(State(engine).events_applied(), 20u);
   auto last = ledger_->SeekSnapshot("test", "main", SnapshotKey(FieldSet(), {kMaxKey, UINT64_MAX}));
   ASSERT_TRUE(last.ok() && last->has_value());
-  EXPECT_EQ(ParseSnapshotKey((*last)->first)->pos.key, 20030120u);
+  EXPECT_EQ(ParseSnapshotKey((*last)->first)->pos.key, 20030115u);
 
   // Backdated: happened on 2003-01-07, recorded last.
   Append({E("early", 0, "2003-01-07").By({"PRK"}).To({"USA"}).Consult(v1::CONSULT_KIND_SECRET)});
@@ -461,26 +463,48 @@ std::vector<Snapshot> AllSnapshots(ledger::Ledger& ledger, const std::string& br
 }
 
 // The state grows with the branch, so snapshots are spaced by the size of the
-// previous one: after a snapshot of B bytes the next comes B / ratio folded
-// events later (never fewer than snapshot_every).
-TEST_F(EngineTest, SnapshotSpacingFollowsTheStateSize) {
+// previous one: after a snapshot of B bytes the next comes at least B / ratio
+// folded events later (never fewer than snapshot_every). They are taken only
+// where a sort key's events end, and also after a key with at least a
+// quarter of the spacing's events (where a period's year- or
+// month-precision events sort). The rule, walked over the fold order, must
+// place exactly the snapshots the engine stored.
+TEST_F(EngineTest, SnapshotsAreSpacedByStateSizeAtTheEndsOfKeys) {
   testing::StreamGen gen(7, kRoster);
   gen.set_correction_percent(0);
   for (int i = 0; i < 4; ++i) Append(gen.Take(static_cast<uint64_t>(i * 150 + 1), 150));
-  Engine engine(ledger_.get(), {.snapshot_every = 1, .snapshot_bytes_per_event = 16});
+  const uint64_t every = 8, ratio = 512;
+  Engine engine(ledger_.get(), {.snapshot_every = every, .snapshot_bytes_per_event = ratio});
   EXPECT_EQ(State(engine).events_applied(), 600u);
 
-  const std::vector<Snapshot> snaps = AllSnapshots(*ledger_, "main");
-  ASSERT_GE(snaps.size(), 3u);
-  EXPECT_LT(snaps.size(), 100u) << "far sparser than one per event";
-  EXPECT_EQ(snaps.front().state.events_applied(), 1u) << "the first after snapshot_every events";
-  for (size_t i = 1; i < snaps.size(); ++i) {
-    const size_t prev_bytes =
-        EncodeSnapshot(snaps[i - 1].state, snaps[i - 1].position, snaps[i - 1].built_head).size();
-    EXPECT_EQ(snaps[i].state.events_applied() - snaps[i - 1].state.events_applied(),
-              std::max<uint64_t>(1, prev_bytes / 16))
-        << "snapshot " << i;
+  const std::vector<v1::Event> order = FoldOrder(Lineage());
+  std::vector<uint64_t> want;  // events folded into each snapshot
+  int by_spacing = 0, by_key = 0;
+  FoldState state(kRoster);
+  uint64_t since = 0, at_key = 0, gap = every;
+  for (size_t i = 0; i < order.size(); ++i) {
+    const uint32_t key = StartKey(order[i].occurred());
+    if (i > 0 && key != StartKey(order[i - 1].occurred())) {
+      if (since >= gap || at_key * 4 >= gap) {
+        (since >= gap ? by_spacing : by_key)++;
+        want.push_back(i);
+        const Position pos{StartKey(order[i - 1].occurred()), order[i - 1].seq()};
+        gap = std::max<uint64_t>(every, EncodeSnapshot(state, pos, 600).size() / ratio);
+        since = 0;
+      }
+      at_key = 0;
+    }
+    state.Apply(order[i]);
+    ++since;
+    ++at_key;
   }
+  std::vector<uint64_t> got;
+  for (const Snapshot& snap : AllSnapshots(*ledger_, "main"))
+    got.push_back(snap.state.events_applied());
+  EXPECT_EQ(got, want);
+  EXPECT_GT(by_spacing, 2) << "the spacing rule is exercised";
+  EXPECT_GT(by_key, 0) << "the many-events-at-a-key rule is exercised";
+  EXPECT_LT(want.size(), 100u) << "far sparser than one per event";
 }
 
 // A query whose caller went away stops folding and answers CANCELLED.
