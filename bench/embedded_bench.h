@@ -22,6 +22,7 @@ struct EmbeddedOptions {
   int repeats = 3;
   int queries = 200;              // as-of queries per repeat with snapshots
   int queries_no_snapshot = 10;   // ... and without (each folds about half the branch)
+  int queries_standing = 500;     // ... and for the bounded lists only
   int branches = 10000;           // the "many branches" workload, per repeat
   int branch_samples = 200;       // timed CreateBranch calls per parent size
   uint64_t sync_events = 200000;  // events of the sync=on bulk variant (0 = skip)

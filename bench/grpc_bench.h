@@ -23,6 +23,7 @@ struct GrpcOptions {
   uint64_t events = 1000000;                      // streamed, then served
   std::vector<size_t> stream_batches{100, 1000};  // events per AppendStream message
   int queries = 10;                               // GetState queries while serving
+  int queries_standing = 200;                     // ... asking for the lists the roster bounds only
   double deadline = 60;                           // seconds allowed to each GetState / Verify
   int repeats = 3;
   // Which workloads run: durable (single-event appends), durable-floor,

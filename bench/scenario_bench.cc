@@ -108,6 +108,10 @@ int main(int argc, char** argv) {
   emb_cmd->add_option("--queries", emb.queries, "as-of queries per repeat with snapshots")
       ->capture_default_str();
   emb_cmd
+      ->add_option("--queries-standing", emb.queries_standing,
+                   "as-of queries per repeat for the bounded lists (GetStateRequest.fields)")
+      ->capture_default_str();
+  emb_cmd
       ->add_option("--queries-no-snapshot", emb.queries_no_snapshot,
                    "as-of queries per repeat without snapshots")
       ->capture_default_str();
@@ -146,6 +150,10 @@ int main(int argc, char** argv) {
       ->delimiter(',')
       ->capture_default_str();
   grpc_cmd->add_option("--queries", grpc.queries, "GetState calls while serving")
+      ->capture_default_str();
+  grpc_cmd
+      ->add_option("--queries-standing", grpc.queries_standing,
+                   "GetState calls for the bounded lists (GetStateRequest.fields)")
       ->capture_default_str();
   grpc_cmd->add_option("--deadline", grpc.deadline, "seconds allowed to each GetState/Verify")
       ->capture_default_str();
