@@ -370,8 +370,7 @@ absl::Status StreamAndServe(const GrpcOptions& o, int rep) {
         static_cast<double>(sampler.max_kb()) / 1024.0, "MB", rep,
         "largest VmRSS sampled every 50 ms while streaming Read and Verify of every event"});
   {
-    // The lists the roster bounds (GetStateRequest.fields), at random dates:
-    // the first query folds the branch and writes their snapshots.
+    // The lists the roster bounds (GetStateRequest.fields), at random dates.
     Progress(fmt::format("demarched GetState for the bounded lists at {} random dates (rep {})",
                          o.queries_standing, rep));
     RssSampler standing_rss(server->get());
@@ -388,12 +387,17 @@ absl::Status StreamAndServe(const GrpcOptions& o, int rep) {
       for (const char* f : {"positions", "agreements", "sanctions_imposed", "sanctions_suffered",
                             "relations", "forums"})
         req.add_fields(f);
+      // The first asks for the whole branch: its fold writes every snapshot
+      // (a first query at a random date would leave the later ones to the
+      // queries after it).
       rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
-      auto* d = req.mutable_as_of();
-      const auto span = static_cast<uint64_t>(o.generator.end_year - o.generator.start_year + 1);
-      d->set_year(o.generator.start_year + static_cast<int>((rng >> 33) % span));
-      d->set_month(1 + static_cast<int>((rng >> 20) % 12));
-      d->set_day(1 + static_cast<int>((rng >> 8) % 28));
+      if (i > 0) {
+        auto* d = req.mutable_as_of();
+        const auto span = static_cast<uint64_t>(o.generator.end_year - o.generator.start_year + 1);
+        d->set_year(o.generator.start_year + static_cast<int>((rng >> 33) % span));
+        d->set_month(1 + static_cast<int>((rng >> 20) % 12));
+        d->set_day(1 + static_cast<int>((rng >> 8) % 28));
+      }
       v1::ScenarioState state;
       const auto t0 = Clock::now();
       grpc::Status gs = replay->GetState(&ctx, req, &state);
@@ -409,8 +413,8 @@ absl::Status StreamAndServe(const GrpcOptions& o, int rep) {
     const std::string v = "fields=standing server default";
     Emit({"state_as_of", "demarche-grpc", v, "p50_ms", Quantile(ms, 0.5), "ms", rep,
           fmt::format("{} GetState calls for positions, agreements, sanctions, relations and "
-                      "forums at random dates, after a first one of {:.0f} ms that wrote their "
-                      "snapshots; largest answer {} bytes",
+                      "forums at random dates, after a first one for the whole branch ({:.0f} ms) "
+                      "that wrote their snapshots; largest answer {} bytes",
                       ms.size(), first_ms, state_bytes)});
     Emit({"state_as_of", "demarche-grpc", v, "p99_ms", Quantile(ms, 0.99), "ms", rep, ""});
     Emit({"server_memory", "demarche-grpc", "serving bounded lists", "rss_mb",
