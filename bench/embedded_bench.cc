@@ -557,7 +557,9 @@ absl::Status StateAsOf(const EmbeddedOptions& o, const std::string& main_dir) {
                          : o.events <= 100000 ? with.snapshot_every
                                               : o.events / 20;
   with.snapshot_every = every;
-  with.snapshot_bytes_per_event = 0;  // exactly every N events, as the variant says
+  // Exactly every N events, as the variant says.
+  with.snapshot_bytes_per_event = 0;
+  with.small_state_bytes_per_event = 0;
   const std::string variant = fmt::format("snapshots=on every={}", Count(every));
   replay::Engine engine(l->get(), with);
   const uint64_t before = DirBytes(main_dir);
@@ -598,9 +600,11 @@ absl::Status StateAsOf(const EmbeddedOptions& o, const std::string& main_dir) {
                         Count(upto)),
             "seconds", SecondsSince(t0), "s", 1,
             fmt::format("one fold with the engine's default spacing (at least {} events, and "
-                        "{} B of the last snapshot per event)",
+                        "one per {} B of the last snapshot, {} B under {} B)",
                         replay::EngineOptions{}.snapshot_every,
-                        replay::EngineOptions{}.snapshot_bytes_per_event)});
+                        replay::EngineOptions{}.snapshot_bytes_per_event,
+                        replay::EngineOptions{}.small_state_bytes_per_event,
+                        replay::EngineOptions{}.small_state_bytes)});
     }
   }
 

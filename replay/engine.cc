@@ -384,9 +384,9 @@ class Engine::Impl {
 
   // Events to fold after a snapshot of `bytes` before writing the next one.
   uint64_t SnapshotGap(size_t bytes) const {
-    const uint64_t by_size =
-        options_.snapshot_bytes_per_event == 0 ? 0 : bytes / options_.snapshot_bytes_per_event;
-    return std::max(options_.snapshot_every, by_size);
+    const uint64_t ratio = bytes < options_.small_state_bytes ? options_.small_state_bytes_per_event
+                                                              : options_.snapshot_bytes_per_event;
+    return std::max(options_.snapshot_every, ratio == 0 ? 0 : bytes / ratio);
   }
 
   // Calls fn with each event as it folds (corrected, not void), in fold

@@ -51,12 +51,18 @@ struct EngineOptions {
   // key's events end, and also after a key with at least a quarter of that
   // spacing's events (the start of a month or year, where the events of
   // that precision sort).
-  // 250 and 128: a snapshot of the bounded lists (GetStateRequest.fields)
-  // on a 1M-event branch, 42 kB, comes every 330 events and an as-of query
-  // on them takes about 1 ms; one of the whole state there (70 MB) every
-  // 550k events, which costs the first fold 12 % (bench/NOTES.md).
   uint64_t snapshot_every = 250;
-  uint64_t snapshot_bytes_per_event = 128;
+  uint64_t snapshot_bytes_per_event = 32;
+  // A state smaller than `small_state_bytes` is snapshotted more densely,
+  // after one folded event per `small_state_bytes_per_event` bytes (0 = no
+  // size rule for them): a query for the bounded lists (GetStateRequest.
+  // fields) folds what lies after its snapshot, so their snapshots (42 kB on
+  // a 1M-event branch) come every 330 events and such a query takes about
+  // 1 ms. The whole state outgrows the limit early; at 128 B per event its
+  // snapshots of tens of MB would come 4x as often and raised a server's
+  // peak memory by a third (bench/NOTES.md).
+  uint64_t small_state_bytes = 1 << 20;
+  uint64_t small_state_bytes_per_event = 128;
   // Use stored snapshots when answering (off = always fold from the start;
   // for benchmarks and the equivalence tests).
   bool use_snapshots = true;

@@ -256,7 +256,8 @@ TEST_F(EngineTest, SnapshotsNeverChangeAnAnswer) {
     gen.set_correction_percent(12);
     // Dense snapshots (no size-based spacing) so that many are checked.
     Engine snap(ledger_.get(), {.snapshot_every = static_cast<uint64_t>(2 + seed % 5),
-                                .snapshot_bytes_per_event = 0});
+                                .snapshot_bytes_per_event = 0,
+                                .small_state_bytes_per_event = 0});
     Engine zero(ledger_.get(), {.snapshot_every = 0, .use_snapshots = false});
     uint64_t head = 0;
     while (head < 150) {
@@ -345,7 +346,9 @@ TEST_F(EngineTest, QueriesForSomeListsMatchTheWholeState) {
     ASSERT_TRUE(ledger_->CreateBranch("test", branch, "main", 0, {}, "tester", "").ok());
     testing::StreamGen gen(static_cast<uint64_t>(seed) + 100, kRoster);
     gen.set_correction_percent(10);
-    Engine engine(ledger_.get(), {.snapshot_every = 3, .snapshot_bytes_per_event = 0});
+    Engine engine(
+        ledger_.get(),
+        {.snapshot_every = 3, .snapshot_bytes_per_event = 0, .small_state_bytes_per_event = 0});
     uint64_t head = 0;
     while (head < 160) {
       const int n = std::uniform_int_distribution<int>(1, 20)(rng);
@@ -415,7 +418,9 @@ TEST_F(EngineTest, BackdatedAppendDropsStaleSnapshots) {
                      .To({"PRK"})
                      .Conflict(v1::CONFLICT_KIND_ACCUSE));
   Append(ev);
-  Engine engine(ledger_.get(), {.snapshot_every = 5, .snapshot_bytes_per_event = 0});
+  Engine engine(
+      ledger_.get(),
+      {.snapshot_every = 5, .snapshot_bytes_per_event = 0, .small_state_bytes_per_event = 0});
   // Writes snapshots after 5, 10 and 15 events, where their days end (the
   // 20th's day has not ended: more events may come for it).
   EXPECT_EQ(State(engine).events_applied(), 20u);
@@ -464,7 +469,8 @@ std::vector<Snapshot> AllSnapshots(ledger::Ledger& ledger, const std::string& br
 
 // The state grows with the branch, so snapshots are spaced by the size of the
 // previous one: after a snapshot of B bytes the next comes at least B / ratio
-// folded events later (never fewer than snapshot_every). They are taken only
+// folded events later (never fewer than snapshot_every), with a larger ratio
+// (denser) while B is under small_state_bytes. They are taken only
 // where a sort key's events end, and also after a key with at least a
 // quarter of the spacing's events (where a period's year- or
 // month-precision events sort). The rule, walked over the fold order, must
@@ -473,13 +479,20 @@ TEST_F(EngineTest, SnapshotsAreSpacedByStateSizeAtTheEndsOfKeys) {
   testing::StreamGen gen(7, kRoster);
   gen.set_correction_percent(0);
   for (int i = 0; i < 4; ++i) Append(gen.Take(static_cast<uint64_t>(i * 150 + 1), 150));
-  const uint64_t every = 8, ratio = 512;
-  Engine engine(ledger_.get(), {.snapshot_every = every, .snapshot_bytes_per_event = ratio});
+  const std::vector<v1::Event> order = FoldOrder(Lineage());
+  FoldState whole(kRoster);
+  for (const v1::Event& e : order) whole.Apply(e);
+  // Half of the final state's size: both ratios are used.
+  const uint64_t every = 8, ratio = 256, small_ratio = 1024,
+                 small = EncodeSnapshot(whole, {kMaxKey, 600}, 600).size() / 2;
+  Engine engine(ledger_.get(), {.snapshot_every = every,
+                                .snapshot_bytes_per_event = ratio,
+                                .small_state_bytes = small,
+                                .small_state_bytes_per_event = small_ratio});
   EXPECT_EQ(State(engine).events_applied(), 600u);
 
-  const std::vector<v1::Event> order = FoldOrder(Lineage());
   std::vector<uint64_t> want;  // events folded into each snapshot
-  int by_spacing = 0, by_key = 0;
+  int by_spacing = 0, by_key = 0, small_ones = 0, large_ones = 0;
   FoldState state(kRoster);
   uint64_t since = 0, at_key = 0, gap = every;
   for (size_t i = 0; i < order.size(); ++i) {
@@ -489,7 +502,9 @@ TEST_F(EngineTest, SnapshotsAreSpacedByStateSizeAtTheEndsOfKeys) {
         (since >= gap ? by_spacing : by_key)++;
         want.push_back(i);
         const Position pos{StartKey(order[i - 1].occurred()), order[i - 1].seq()};
-        gap = std::max<uint64_t>(every, EncodeSnapshot(state, pos, 600).size() / ratio);
+        const uint64_t bytes = EncodeSnapshot(state, pos, 600).size();
+        gap = std::max<uint64_t>(every, bytes / (bytes < small ? small_ratio : ratio));
+        (bytes < small ? small_ones : large_ones)++;
         since = 0;
       }
       at_key = 0;
@@ -504,6 +519,8 @@ TEST_F(EngineTest, SnapshotsAreSpacedByStateSizeAtTheEndsOfKeys) {
   EXPECT_EQ(got, want);
   EXPECT_GT(by_spacing, 2) << "the spacing rule is exercised";
   EXPECT_GT(by_key, 0) << "the many-events-at-a-key rule is exercised";
+  EXPECT_GT(small_ones, 0) << "snapshots under small_state_bytes";
+  EXPECT_GT(large_ones, 0) << "snapshots over it";
   EXPECT_LT(want.size(), 100u) << "far sparser than one per event";
 }
 
