@@ -283,7 +283,9 @@ def targets(f, events_label):
         size = f.median(("state_size", E, "fields=standing", "bytes"))
         size_txt = f"; the answer (all parties) is {size / 1e3:.1f} kB" if size else ""
         build = f.median(("snapshot_build", E, sv, "bytes"))
-        build_txt = f"; their snapshots take {build / 1e6:.1f} MB" if build else ""
+        count = f.median(("snapshot_build", E, sv, "count"))
+        build_txt = (f"; their {count:,.0f} snapshots hold {build / 1e6:.1f} MB before LZ4"
+                     if build and count else "")
         out.append((f"state as of a random date, {events_label}-event branch, the lists the "
                     "roster bounds (positions, agreements, sanctions, relations, forums: "
                     "GetStateRequest.fields), snapshots at the engine's default spacing",
