@@ -162,6 +162,17 @@ absl::Status DurableAppendFloor(const GrpcOptions& o, int rep) {
   return absl::OkStatus();
 }
 
+// A day in the generator's years, from the next step of an LCG.
+v1::PartialDate RandomDay(uint64_t* rng, const GeneratorOptions& g) {
+  *rng = *rng * 6364136223846793005ULL + 1442695040888963407ULL;
+  const auto span = static_cast<uint64_t>(g.end_year - g.start_year + 1);
+  v1::PartialDate d;
+  d.set_year(g.start_year + static_cast<int>((*rng >> 33) % span));
+  d.set_month(1 + static_cast<int>((*rng >> 20) % 12));
+  d.set_day(1 + static_cast<int>((*rng >> 8) % 28));
+  return d;
+}
+
 // Samples the server's VmRSS every 50 ms while alive; keeps the maximum.
 class RssSampler {
  public:
@@ -390,14 +401,8 @@ absl::Status StreamAndServe(const GrpcOptions& o, int rep) {
       // The first asks for the whole branch: its fold writes every snapshot
       // (a first query at a random date would leave the later ones to the
       // queries after it).
-      rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
-      if (i > 0) {
-        auto* d = req.mutable_as_of();
-        const auto span = static_cast<uint64_t>(o.generator.end_year - o.generator.start_year + 1);
-        d->set_year(o.generator.start_year + static_cast<int>((rng >> 33) % span));
-        d->set_month(1 + static_cast<int>((rng >> 20) % 12));
-        d->set_day(1 + static_cast<int>((rng >> 8) % 28));
-      }
+      const v1::PartialDate day = RandomDay(&rng, o.generator);
+      if (i > 0) *req.mutable_as_of() = day;
       v1::ScenarioState state;
       const auto t0 = Clock::now();
       grpc::Status gs = replay->GetState(&ctx, req, &state);
@@ -436,12 +441,7 @@ absl::Status StreamAndServe(const GrpcOptions& o, int rep) {
       v1::GetStateRequest req;
       req.set_scenario(served);
       req.set_branch("main");
-      rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
-      auto* d = req.mutable_as_of();
-      const auto span = static_cast<uint64_t>(o.generator.end_year - o.generator.start_year + 1);
-      d->set_year(o.generator.start_year + static_cast<int>((rng >> 33) % span));
-      d->set_month(1 + static_cast<int>((rng >> 20) % 12));
-      d->set_day(1 + static_cast<int>((rng >> 8) % 28));
+      *req.mutable_as_of() = RandomDay(&rng, o.generator);
       v1::ScenarioState state;
       const auto t0 = Clock::now();
       grpc::Status gs = replay->GetState(&ctx, req, &state);

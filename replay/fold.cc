@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <thread>
 #include <tuple>
@@ -69,6 +70,33 @@ void SetList(google::protobuf::RepeatedPtrField<std::string>* field, const Names
 
 Names ToNames(const google::protobuf::RepeatedPtrField<std::string>& in) {
   return Names(in.begin(), in.end());
+}
+
+// The list a kind of move changes, standing for its part of the fold
+// (FieldSet::Folded keeps a part's lists together); nullopt for the kinds
+// that change relations only.
+std::optional<Field> ListChanged(v1::Move::KindCase kind) {
+  switch (kind) {
+    case v1::Move::kStatement:
+      return kPositions;
+    case v1::Move::kDemand:
+    case v1::Move::kProposal:
+    case v1::Move::kResponse:
+      return kDemandsMade;
+    case v1::Move::kAgreement:
+      return kAgreements;
+    case v1::Move::kConsult:
+    case v1::Move::kForum:
+      return kForums;
+    case v1::Move::kAid:
+      return kAidGiven;
+    case v1::Move::kConcede:
+      return kConcessions;
+    case v1::Move::kSanction:
+      return kSanctionsImposed;
+    default:
+      return std::nullopt;
+  }
 }
 
 bool Intersects(const google::protobuf::RepeatedPtrField<std::string>& a,
@@ -191,37 +219,8 @@ void FoldState::ApplyMove(const v1::Event& event, const std::vector<std::string>
   const v1::Move& move = event.move();
   const std::string& id = event.id();
   Data& d = *d_;
-  // The list a move changes, when the state keeps it (Folded keeps the
-  // lists of one part together, so one of them stands for the part).
-  const FieldSet& kept = d.folded;
-  switch (move.kind_case()) {
-    case v1::Move::kStatement:
-      if (!kept.Has(kPositions)) return;
-      break;
-    case v1::Move::kDemand:
-    case v1::Move::kProposal:
-    case v1::Move::kResponse:
-      if (!kept.Has(kDemandsMade)) return;
-      break;
-    case v1::Move::kAgreement:
-      if (!kept.Has(kAgreements)) return;
-      break;
-    case v1::Move::kConsult:
-    case v1::Move::kForum:
-      if (!kept.Has(kForums)) return;
-      break;
-    case v1::Move::kAid:
-      if (!kept.Has(kAidGiven)) return;
-      break;
-    case v1::Move::kConcede:
-      if (!kept.Has(kConcessions)) return;
-      break;
-    case v1::Move::kSanction:
-      if (!kept.Has(kSanctionsImposed)) return;
-      break;
-    default:
-      break;
-  }
+  if (std::optional<Field> list = ListChanged(move.kind_case()); list && !d.folded.Has(*list))
+    return;
   switch (move.kind_case()) {
     case v1::Move::kStatement: {
       const v1::Statement& s = move.statement();
