@@ -50,6 +50,6 @@ void AddReadCommands(CLI::App& app, Cli& cli);    // scenarios, log, show, expor
 void AddReplayCommands(CLI::App& app, Cli& cli);  // state, timeline, diff
 void AddBranchCommands(CLI::App& app, Cli& cli);  // branch create/list/compare
 void AddWriteCommands(CLI::App& app, Cli& cli);   // append, import
-void AddAuditCommands(CLI::App& app, Cli& cli);   // verify, audit
+void AddAuditCommands(CLI::App& app, Cli& cli);   // verify, audit, status
 
 }  // namespace demarche::cli

@@ -1,4 +1,4 @@
-// Auditing: verify the hash chains; who recorded what, when.
+// Auditing: verify the hash chains; who recorded what, when; the server's status.
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
@@ -68,6 +68,25 @@ int RunAudit(const Globals& g, const AuditOpts& o) {
   return kOk;
 }
 
+int RunStatus(const Globals& g) {
+  Client c(g);
+  grpc::ClientContext ctx;
+  c.Prepare(ctx);
+  v1::ServerStatus resp;
+  grpc::Status st = c.audit().GetServerStatus(&ctx, {}, &resp);
+  if (!st.ok()) return c.Fail(st, "reading the server status");
+  if (g.json) {
+    PrintJson(resp);
+    return kOk;
+  }
+  fmt::print("writes: {}\n", resp.writable() ? "accepted" : resp.read_only_reason());
+  if (resp.free_disk_bytes() >= 0)
+    fmt::print("disk:   {:.1f} MB free, {:.1f} MB kept in reserve\n",
+               static_cast<double>(resp.free_disk_bytes()) / (1 << 20),
+               static_cast<double>(resp.min_free_disk_bytes()) / (1 << 20));
+  return kOk;
+}
+
 }  // namespace
 
 void AddAuditCommands(CLI::App& app, Cli& cli) {
@@ -87,6 +106,10 @@ void AddAuditCommands(CLI::App& app, Cli& cli) {
   audit->add_option("--by", ao->by, "Only events recorded by this principal");
   audit->add_option("--from-seq", ao->from_seq, "Start at this seq");
   audit->callback([&cli, &g, ao] { cli.action = [&g, ao] { return RunAudit(g, *ao); }; });
+
+  auto* status = app.add_subcommand(
+      "status", "Whether the server accepts writes (and if not, why: a full disk), its free disk");
+  status->callback([&cli, &g] { cli.action = [&g] { return RunStatus(g); }; });
 }
 
 }  // namespace demarche::cli

@@ -444,7 +444,9 @@ void RocksLedger::CommitGroup(const ScenarioState& scenario, BranchState& branch
   batch.Put(store_->branches, keys::BranchHeadKey(branch.sid, branch.bid), keys::EncodeHead(head));
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;
-  if (absl::Status s = FromRocks(store_->db->Write(wo, &batch), "appending"); !s.ok()) {
+  absl::Status s = store_->guard->CheckWritable();
+  if (s.ok()) s = FromRocks(store_->db->Write(wo, &batch), "appending");
+  if (!s.ok()) {
     // Replays may have matched events of this group: fail every request.
     for (AppendRequest* r : group)
       if (r->result.ok()) r->result = s;

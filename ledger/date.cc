@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "ledger/quote.h"
+
 namespace demarche::ledger {
 namespace {
 
@@ -84,7 +86,7 @@ absl::StatusOr<v1::PartialDate> ParseDate(std::string_view text, std::string_vie
   }
   if (!ok)
     return absl::InvalidArgumentError(
-        fmt::format("{}: expected YYYY, YYYY-MM or YYYY-MM-DD, got \"{}\"", field, text));
+        fmt::format("{}: expected YYYY, YYYY-MM or YYYY-MM-DD, got {}", field, Quote(text)));
   d.set_year(y);
   d.set_month(m);
   d.set_day(day);

@@ -357,4 +357,53 @@ absl::StatusOr<LoadResult> LoadBundle(Ledger& ledger, const std::string& dir,
   return result;
 }
 
+namespace {
+
+constexpr std::string_view kLoading = "loading";
+constexpr std::string_view kLoaded = "loaded";
+
+std::string BundleMarker(std::string_view scenario) { return fmt::format("bundle/{}", scenario); }
+
+}  // namespace
+
+absl::StatusOr<LoadOnceResult> LoadBundleOnce(Ledger& ledger, const std::string& dir,
+                                              std::string_view recorded_by) {
+  auto scenario_json = ReadFile(fs::path(dir) / "scenario.json");
+  if (!scenario_json.ok()) return scenario_json.status();
+  v1::Scenario scenario;
+  if (absl::Status s = ParseJson(*scenario_json, &scenario, "scenario.json"); !s.ok()) return s;
+  LoadOnceResult result;
+  result.scenario = scenario.name();
+  const std::string marker = BundleMarker(scenario.name());
+  auto state = ledger.GetMarker(marker);
+  if (!state.ok()) return state.status();
+  if (*state == kLoaded) {
+    result.outcome = LoadOnceResult::Outcome::kAlreadyLoaded;
+    return result;
+  }
+  const bool exists = ledger.GetScenario(scenario.name()).ok();
+  result.outcome =
+      *state || exists ? LoadOnceResult::Outcome::kResumed : LoadOnceResult::Outcome::kLoaded;
+  if (!*state) {
+    if (absl::Status s = ledger.PutMarker(marker, kLoading); !s.ok()) return s;
+  }
+  auto loaded = LoadBundle(ledger, dir, recorded_by);
+  if (!loaded.ok()) return loaded.status();
+  result.load = *std::move(loaded);
+  if (absl::Status s = ledger.PutMarker(marker, kLoaded); !s.ok()) return s;
+  return result;
+}
+
+absl::StatusOr<std::vector<std::string>> UnfinishedBundleLoads(Ledger& ledger) {
+  auto scenarios = ledger.ListScenarios();
+  if (!scenarios.ok()) return scenarios.status();
+  std::vector<std::string> unfinished;
+  for (const v1::Scenario& s : *scenarios) {
+    auto state = ledger.GetMarker(BundleMarker(s.name()));
+    if (!state.ok()) return state.status();
+    if (*state == kLoading) unfinished.push_back(s.name());
+  }
+  return unfinished;
+}
+
 }  // namespace demarche::ledger

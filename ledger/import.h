@@ -78,4 +78,23 @@ struct LoadResult {
 absl::StatusOr<LoadResult> LoadBundle(Ledger& ledger, const std::string& dir,
                                       std::string_view recorded_by);
 
+// LoadBundle, once per data directory: a marker in the ledger
+// ("bundle/<scenario>") says "loading" from before the scenario is created
+// until every event and branch is in, then "loaded". A load cut short (the
+// process killed) is resumed by the next call, which writes only what is
+// missing; a finished one is not read again, so later changes to its
+// scenario never conflict with the bundle. A scenario that exists with no
+// marker (a data directory older than markers) is checked like a resume.
+struct LoadOnceResult {
+  enum class Outcome { kAlreadyLoaded, kLoaded, kResumed };
+  Outcome outcome = Outcome::kLoaded;
+  std::string scenario;
+  LoadResult load;  // empty for kAlreadyLoaded
+};
+absl::StatusOr<LoadOnceResult> LoadBundleOnce(Ledger& ledger, const std::string& dir,
+                                              std::string_view recorded_by);
+
+// The scenarios whose bundle load began and has not finished.
+absl::StatusOr<std::vector<std::string>> UnfinishedBundleLoads(Ledger& ledger);
+
 }  // namespace demarche::ledger

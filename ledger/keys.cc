@@ -205,4 +205,10 @@ std::optional<uint32_t> DecodeU32(std::string_view value) {
   return v;
 }
 
+std::string MarkerKey(std::string_view name) {
+  std::string key = "marker/";
+  key.append(name);
+  return key;
+}
+
 }  // namespace demarche::ledger::keys

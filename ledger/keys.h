@@ -15,6 +15,7 @@
 //              'H' sid:u32 bid:u32                      -> head_seq:u64 head_hash:32 bytes
 //   snapshots  sid:u32 bid:u32 user_key                 -> user value
 //   meta       "schema_version"                         -> u32
+//              "marker/" name                           -> value (Ledger::PutMarker)
 //   corrections sid:u32 bid:u32 seq:u64                 -> "" (the correction events;
 //                                                           keys as events)
 //
@@ -142,6 +143,9 @@ struct SnapshotKeyParts {
   std::string user_key;
 };
 std::optional<SnapshotKeyParts> DecodeSnapshotKey(std::string_view key);
+
+// ---- meta ------------------------------------------------------------------------
+std::string MarkerKey(std::string_view name);
 
 // ---- small values --------------------------------------------------------------
 std::string EncodeU32(uint32_t v);

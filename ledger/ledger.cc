@@ -9,6 +9,7 @@
 #include "ledger/canonical.h"
 #include "ledger/clock.h"
 #include "ledger/date.h"
+#include "ledger/quote.h"
 #include "ledger/rocks_ledger.h"
 
 namespace demarche::ledger {
@@ -103,7 +104,7 @@ absl::StatusOr<std::shared_ptr<ScenarioState>> RocksLedger::FindScenario(
   std::shared_lock lock(catalog_mu_);
   auto it = scenarios_.find(name);
   if (it == scenarios_.end())
-    return absl::NotFoundError(fmt::format("scenario \"{}\" not found", name));
+    return absl::NotFoundError(fmt::format("scenario {} not found", Quote(name)));
   return it->second;
 }
 
@@ -112,11 +113,11 @@ absl::StatusOr<RocksLedger::Resolved> RocksLedger::Resolve(std::string_view scen
   std::shared_lock lock(catalog_mu_);
   auto s = scenarios_.find(scenario);
   if (s == scenarios_.end())
-    return absl::NotFoundError(fmt::format("scenario \"{}\" not found", scenario));
+    return absl::NotFoundError(fmt::format("scenario {} not found", Quote(scenario)));
   auto b = s->second->branches.find(branch);
   if (b == s->second->branches.end())
     return absl::NotFoundError(
-        fmt::format("branch \"{}\" not found in scenario \"{}\"", branch, scenario));
+        fmt::format("branch {} not found in scenario {}", Quote(branch), Quote(scenario)));
   return Resolved{s->second, b->second};
 }
 
@@ -167,6 +168,7 @@ absl::StatusOr<v1::Scenario> RocksLedger::CreateScenario(const v1::Scenario& sce
             CanonicalBytes(main->record));
   batch.Put(store_->branches, keys::BranchHeadKey(state->sid, main->bid),
             keys::EncodeHead(main->head));
+  if (absl::Status st = store_->guard->CheckWritable(); !st.ok()) return st;
   rocksdb::Status s = store_->db->Write(WriteOpts(), &batch);
   if (!s.ok()) return FromRocks(s, "creating scenario");
 
@@ -200,6 +202,8 @@ absl::StatusOr<v1::Branch> RocksLedger::CreateBranch(std::string_view scenario,
                                                      std::string_view owner,
                                                      std::string_view description) {
   if (absl::Status s = ValidateName(name, "name"); !s.ok()) return s;
+  if (absl::Status s = ValidateText(description, kMaxDescriptionBytes, "description"); !s.ok())
+    return s;
   // A cutoff with year 0 is "unset", as in the Branch message.
   const bool has_cutoff =
       cutoff.has_value() && (cutoff->year() || cutoff->month() || cutoff->day());
@@ -211,7 +215,7 @@ absl::StatusOr<v1::Branch> RocksLedger::CreateBranch(std::string_view scenario,
   if (!resolved.ok()) {
     if (!FindScenario(scenario).ok()) return resolved.status();
     return absl::NotFoundError(
-        fmt::format("parent: branch \"{}\" not found in scenario \"{}\"", parent, scenario));
+        fmt::format("parent: branch {} not found in scenario {}", Quote(parent), Quote(scenario)));
   }
   ScenarioState& sc = *resolved->scenario;
   {
@@ -222,9 +226,8 @@ absl::StatusOr<v1::Branch> RocksLedger::CreateBranch(std::string_view scenario,
   }
   const BranchState& p = *resolved->branch;
   const uint64_t parent_head = p.Head().seq;
-  if (after_seq > parent_head)
-    return absl::OutOfRangeError(fmt::format("after_seq {} is beyond the head {} of branch \"{}\"",
-                                             after_seq, parent_head, parent));
+  if (absl::Status s = CheckWithinHead(after_seq, parent_head, "after_seq", parent); !s.ok())
+    return s;
 
   // The fork's first event chains to the parent's event at the fork point
   // (physically, whatever the cutoff hides).
@@ -258,6 +261,7 @@ absl::StatusOr<v1::Branch> RocksLedger::CreateBranch(std::string_view scenario,
   batch.Put(store_->branches, keys::BranchNameKey(sc.sid, name), keys::EncodeU32(b->bid));
   batch.Put(store_->branches, keys::BranchRecordKey(sc.sid, b->bid), CanonicalBytes(b->record));
   batch.Put(store_->branches, keys::BranchHeadKey(sc.sid, b->bid), keys::EncodeHead(b->head));
+  if (absl::Status st = store_->guard->CheckWritable(); !st.ok()) return st;
   rocksdb::Status s = store_->db->Write(WriteOpts(), &batch);
   if (!s.ok()) return FromRocks(s, "creating branch");
 
@@ -323,12 +327,37 @@ void RocksLedger::Shutdown() {
   }
 }
 
+// ---- Markers -------------------------------------------------------------------
+
+absl::Status RocksLedger::PutMarker(std::string_view name, std::string_view value) {
+  if (name.empty() || name.size() > 200)
+    return absl::InvalidArgumentError("marker name: must be 1..200 bytes");
+  if (absl::Status st = store_->guard->CheckWritable(); !st.ok()) return st;
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  return FromRocks(store_->db->Put(wo, store_->meta, keys::MarkerKey(name), AsSlice(value)),
+                   "writing marker");
+}
+
+absl::StatusOr<std::optional<std::string>> RocksLedger::GetMarker(std::string_view name) {
+  if (name.empty() || name.size() > 200)
+    return absl::InvalidArgumentError("marker name: must be 1..200 bytes");
+  return store_->Get(store_->meta, keys::MarkerKey(name));
+}
+
+StorageHealth RocksLedger::Health() {
+  return StorageHealth{store_->guard->Health(), store_->guard->FreeBytes(),
+                       store_->guard->min_free_bytes()};
+}
+
 // ---- Snapshots -----------------------------------------------------------------
 
 absl::Status RocksLedger::PutSnapshot(std::string_view scenario, std::string_view branch,
                                       std::string_view key, std::string_view value) {
   auto r = Resolve(scenario, branch);
   if (!r.ok()) return r.status();
+  // Snapshots would eat into the reserve kept for appends.
+  if (absl::Status st = store_->guard->CheckWritable(); !st.ok()) return st;
   // A cache: losing the latest writes on a crash is harmless, so no fsync.
   return FromRocks(
       store_->db->Put(rocksdb::WriteOptions(), store_->snapshots,

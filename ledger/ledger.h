@@ -39,6 +39,12 @@ struct Options {
   // flushes the largest when they pass it). Without it each of the eight
   // families may hold two 64 MB memtables.
   size_t memtable_budget_bytes = 64 << 20;
+  // Writes are refused (RESOURCE_EXHAUSTED, "read-only: disk full ...")
+  // while the data directory's filesystem has less free space than this,
+  // leaving RocksDB room to flush and compact; they resume by themselves
+  // when space is freed. 0 = no check (RocksDB still stops writing when a
+  // write finds the disk full, and resumes once space is freed).
+  uint64_t min_free_disk_bytes = 64 << 20;
   // Most threads committing AppendAsync's groups at once (each holds one
   // branch while its queue lasts); started as needed.
   int commit_threads = 16;
@@ -78,6 +84,16 @@ struct VerifyResult {
   uint64_t checked = 0;        // events whose hash and link matched
   uint64_t first_bad_seq = 0;  // when !ok: the first event that does not match
   std::string reason;          // when !ok: what does not match
+};
+
+// Whether the ledger can write now (Ledger::Health).
+struct StorageHealth {
+  // OK, or what a write would be refused with: RESOURCE_EXHAUSTED
+  // "read-only: disk full ..." (resumes by itself once space is freed),
+  // UNAVAILABLE for a ledger opened read-only.
+  absl::Status writable;
+  int64_t free_bytes = -1;  // on the data directory's filesystem; -1 unknown
+  uint64_t min_free_bytes = 0;
 };
 
 enum class Direction { kForward, kBackward };
@@ -243,6 +259,18 @@ class Ledger {
   // (to_key "" = no upper bound; both "" = all).
   virtual absl::Status DeleteSnapshots(std::string_view scenario, std::string_view branch,
                                        std::string_view from_key, std::string_view to_key) = 0;
+
+  // ---- Markers ---------------------------------------------------------------
+  // Small named facts about the data directory that are not events, such as
+  // how far a bundle load got (ledger/import.h). Written durably; the only
+  // values in the ledger that may be overwritten. Names are 1..200 bytes.
+  virtual absl::Status PutMarker(std::string_view name, std::string_view value) = 0;
+  // nullopt if never written.
+  virtual absl::StatusOr<std::optional<std::string>> GetMarker(std::string_view name) = 0;
+
+  // ---- Health ----------------------------------------------------------------
+  // Cheap enough to poll every second. Reads are unaffected by what it says.
+  virtual StorageHealth Health() = 0;
 
   // Wakes every WaitForHead and makes further waits return at once; call
   // before shutting a server down.

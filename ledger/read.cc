@@ -7,6 +7,7 @@
 
 #include "ledger/canonical.h"
 #include "ledger/date.h"
+#include "ledger/quote.h"
 #include "ledger/rocks_ledger.h"
 
 namespace demarche::ledger {
@@ -365,8 +366,8 @@ absl::StatusOr<v1::Event> RocksLedger::GetEvent(std::string_view scenario, std::
   auto e = EventAtSeq(*store_, r->branch->sid, Lineage(*r->branch, r->branch->Head().seq), seq);
   if (!e.ok()) return e.status();
   if (!e->has_value())
-    return absl::NotFoundError(fmt::format("no event at seq {} in branch \"{}\" of scenario \"{}\"",
-                                           seq, branch, scenario));
+    return absl::NotFoundError(fmt::format("no event at seq {} in branch {} of scenario {}", seq,
+                                           Quote(branch), Quote(scenario)));
   return **std::move(e);
 }
 
@@ -382,8 +383,8 @@ absl::StatusOr<v1::Event> RocksLedger::FindEvent(std::string_view scenario, std:
     if (!e.ok()) return e.status();
     if (e->has_value()) return **std::move(e);
   }
-  return absl::NotFoundError(
-      fmt::format("no event \"{}\" in branch \"{}\" of scenario \"{}\"", id, branch, scenario));
+  return absl::NotFoundError(fmt::format("no event {} in branch {} of scenario {}", Quote(id),
+                                         Quote(branch), Quote(scenario)));
 }
 
 }  // namespace demarche::ledger

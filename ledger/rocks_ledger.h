@@ -102,6 +102,9 @@ class RocksLedger final : public Ledger {
   absl::Status DeleteSnapshots(std::string_view scenario, std::string_view branch,
                                std::string_view from_key, std::string_view to_key) override;
 
+  absl::Status PutMarker(std::string_view name, std::string_view value) override;
+  absl::StatusOr<std::optional<std::string>> GetMarker(std::string_view name) override;
+  StorageHealth Health() override;
   void Shutdown() override;
 
   // The raw database, for tests that tamper with stored bytes in place.

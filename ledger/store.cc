@@ -12,13 +12,42 @@
 #include <fmt/format.h>
 
 #include "ledger/date.h"
+#include "ledger/info_log.h"
 #include "ledger/keys.h"
 
 namespace demarche::ledger {
 
+namespace {
+
+// "... in file /srv/demarche/000012.sst ..." -> "... in file 000012.sst ...".
+std::string WithoutPaths(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    const bool starts_path = text[i] == '/' && (i == 0 || text[i - 1] == ' ' || text[i - 1] == ':');
+    if (!starts_path) {
+      out += text[i++];
+      continue;
+    }
+    size_t end = text.find_first_of(" ,;:)'\"", i);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view path = text.substr(i, end - i);
+    out += path.substr(path.rfind('/') + 1);
+    i = end;
+  }
+  return out;
+}
+
+}  // namespace
+
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return absl::OkStatus();
-  const std::string msg = fmt::format("{}: {}", what, s.ToString());
+  if (s.IsNoSpace())
+    return absl::ResourceExhaustedError(fmt::format(
+        "{}: read-only: disk full (no space left on the device); writes resume by themselves "
+        "once space is freed",
+        what));
+  const std::string msg = fmt::format("{}: {}", what, WithoutPaths(s.ToString()));
   if (s.IsNotFound()) return absl::NotFoundError(msg);
   if (s.IsCorruption()) return absl::DataLossError(msg);
   if (s.IsInvalidArgument()) return absl::InvalidArgumentError(msg);
@@ -83,8 +112,19 @@ Store::~Store() {
 
 absl::StatusOr<std::shared_ptr<Store>> Store::Open(const std::string& path,
                                                    const Options& options) {
+  if (options.create_if_missing) {
+    // RocksDB creates only the last path component.
+    std::error_code ec;
+    std::filesystem::create_directories(path, ec);
+    if (ec)
+      return absl::InternalError(
+          fmt::format("creating ledger directory {}: {}", path, ec.message()));
+  }
   rocksdb::Options db_options;
   db_options.create_if_missing = options.create_if_missing;
+  if (std::filesystem::is_directory(path)) db_options.info_log = NewInfoLog(path);
+  auto guard = std::make_shared<DiskGuard>(path, options.min_free_disk_bytes);
+  db_options.listeners.push_back(guard);
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
   if (options.memtable_budget_bytes > 0)
@@ -159,20 +199,26 @@ absl::StatusOr<std::shared_ptr<Store>> Store::Open(const std::string& path,
     }
   }
 
-  if (options.create_if_missing) {
-    // RocksDB creates only the last path component.
-    std::error_code ec;
-    std::filesystem::create_directories(path, ec);
-    if (ec)
-      return absl::InternalError(
-          fmt::format("creating ledger directory {}: {}", path, ec.message()));
-  }
   auto store = std::make_shared<Store>();
+  store->guard = guard;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s =
       rocksdb::DB::Open(rocksdb::DBOptions(db_options), path, descriptors, &store->handles, &raw);
+  bool read_only = false;
+  if (s.IsNoSpace()) {
+    // Opening writes a new WAL, manifest and options file; reading needs
+    // none of them.
+    store->handles.clear();
+    s = rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(db_options), path, descriptors,
+                                     &store->handles, &raw);
+    read_only = s.ok();
+  }
   if (!s.ok()) return FromRocks(s, fmt::format("opening ledger at {}", path));
   store->db.reset(raw);
+  if (read_only)
+    guard->SetOpenedReadOnly(
+        "read-only: the disk was full when the server started (the ledger was opened for "
+        "reading only); restart it once space is freed");
   store->events = store->handles[1];
   store->branches = store->handles[2];
   store->scenarios = store->handles[3];
@@ -186,6 +232,9 @@ absl::StatusOr<std::shared_ptr<Store>> Store::Open(const std::string& path,
   // ledger is upgraded in place.
   auto version = store->Get(store->meta, keys::kSchemaVersionKey);
   if (!version.ok()) return version.status();
+  if (read_only && (!version->has_value() || keys::DecodeU32(**version) != keys::kSchemaVersion))
+    return absl::ResourceExhaustedError(
+        "opening the ledger: disk full, and its schema must be written before it can be read");
   if (!version->has_value()) {
     s = store->db->Put(
         rocksdb::WriteOptions(), store->meta,

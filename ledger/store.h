@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "demarche/v1/event.pb.h"
+#include "ledger/disk_guard.h"
 #include "ledger/ledger.h"
 
 namespace demarche::ledger {
@@ -37,12 +38,18 @@ struct Store {
   rocksdb::ColumnFamilyHandle* snapshots = nullptr;
   rocksdb::ColumnFamilyHandle* meta = nullptr;
   rocksdb::ColumnFamilyHandle* corrections = nullptr;
+  // Whether writes may go ahead (free space, RocksDB's stop, a read-only
+  // open); every write path asks it first.
+  std::shared_ptr<DiskGuard> guard;
 
   Store() = default;
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
   ~Store();
 
+  // Opens read-write; should the disk be too full for that (RocksDB must
+  // write a new log and manifest to open), opens read-only instead, with
+  // the guard saying so, so the server still answers reads.
   static absl::StatusOr<std::shared_ptr<Store>> Open(const std::string& path,
                                                      const Options& options);
 
@@ -76,7 +83,9 @@ struct BoundedIterator {
                                                      uint32_t bid, bool fill_cache);
 };
 
-// RocksDB status -> absl status, prefixed with what was being done.
+// RocksDB status -> absl status, prefixed with what was being done. No space
+// left is RESOURCE_EXHAUSTED; file paths in RocksDB's message are cut to the
+// file's name (a client is not told where the server keeps its data).
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view what);
 
 }  // namespace demarche::ledger

@@ -2,11 +2,13 @@
 
 #include <array>
 #include <cmath>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
 #include "ledger/canonical.h"
 #include "ledger/date.h"
+#include "ledger/quote.h"
 
 namespace demarche::ledger {
 namespace {
@@ -107,18 +109,18 @@ absl::Status Parties(const google::protobuf::RepeatedPtrField<std::string>& code
   for (int i = 0; i < codes.size(); ++i) {
     const std::string& code = codes[i];
     if (!rules.roster->contains(code))
-      return Invalid("{}[{}]: \"{}\" is not in the roster of scenario \"{}\"", path, i, code,
+      return Invalid("{}[{}]: {} is not in the roster of scenario \"{}\"", path, i, Quote(code),
                      rules.scenario);
     for (int j = 0; j < i; ++j)
       if (codes[j] == code)
-        return Invalid("{}[{}]: \"{}\" repeats {}[{}]", path, i, code, path.name(), j);
+        return Invalid("{}[{}]: {} repeats {}[{}]", path, i, Quote(code), path.name(), j);
   }
   return absl::OkStatus();
 }
 
 absl::Status Party(std::string_view code, const FieldPath& field, const EventRules& rules) {
   if (!rules.roster->contains(code))
-    return Invalid("{}: \"{}\" is not in the roster of scenario \"{}\"", field, code,
+    return Invalid("{}: {} is not in the roster of scenario \"{}\"", field, Quote(code),
                    rules.scenario);
   return absl::OkStatus();
 }
@@ -261,7 +263,7 @@ absl::Status ValidateMove(const v1::Move& m, const FieldPath& path, const EventR
   if (!cameo.empty()) {
     bool digits = cameo.size() >= 2 && cameo.size() <= 4;
     for (char c : cameo) digits = digits && c >= '0' && c <= '9';
-    if (!digits) return Invalid("{}.cameo_code: \"{}\" must be 2 to 4 digits", path, cameo);
+    if (!digits) return Invalid("{}.cameo_code: {} must be 2 to 4 digits", path, Quote(cameo));
   }
   if (m.has_weight() && !(m.weight() >= -10 && m.weight() <= 10))
     return Invalid("{}.weight: must be within [-10, 10], got {}", path, m.weight());
@@ -315,16 +317,18 @@ void MoveReferences(const v1::Move& m, const std::string& path, std::vector<Refe
 }  // namespace
 
 absl::Status ValidateName(std::string_view name, std::string_view field) {
+  if (name.empty()) return Invalid("{}: required", field);
   bool ok = !name.empty() && name.size() <= 64 && IsLowerNameChar(name[0]);
   for (char c : name) ok = ok && (IsLowerNameChar(c) || c == '.' || c == '_' || c == '-');
-  if (!ok) return Invalid("{}: \"{}\" must match [a-z0-9][a-z0-9._-]{{0,63}}", field, name);
+  if (!ok) return Invalid("{}: {} must match [a-z0-9][a-z0-9._-]{{0,63}}", field, Quote(name));
   return absl::OkStatus();
 }
 
 absl::Status ValidatePartyCode(std::string_view code, std::string_view field) {
+  if (code.empty()) return Invalid("{}: required", field);
   bool ok = code.size() >= 2 && code.size() <= 16;
   for (char c : code) ok = ok && ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_');
-  if (!ok) return Invalid("{}: \"{}\" must match [A-Z0-9_]{{2,16}}", field, code);
+  if (!ok) return Invalid("{}: {} must match [A-Z0-9_]{{2,16}}", field, Quote(code));
   return absl::OkStatus();
 }
 
@@ -332,21 +336,44 @@ absl::Status ValidateEventId(std::string_view id, std::string_view field) {
   if (id.empty()) return Invalid("{}: required", field);
   bool ok = id.size() <= 128;
   for (char c : id) ok = ok && IsIdChar(c);
-  if (!ok) return Invalid("{}: \"{}\" must be 1..128 characters of [A-Za-z0-9._:-]", field, id);
+  if (!ok) return Invalid("{}: {} must be 1..128 characters of [A-Za-z0-9._:-]", field, Quote(id));
   return absl::OkStatus();
 }
 
-absl::Status ValidateScenario(const v1::Scenario& s) {
-  RETURN_IF_ERROR(ValidateName(s.name(), "name"));
-  if (s.roster_size() == 0) return Invalid("roster: at least one party required");
+absl::Status ValidateText(std::string_view text, size_t max_bytes, std::string_view field) {
+  if (text.size() > max_bytes)
+    return Invalid("{}: {} bytes exceed the limit of {}", field, text.size(), max_bytes);
+  return absl::OkStatus();
+}
+
+absl::Status CheckWithinHead(uint64_t value, uint64_t head, std::string_view field,
+                             std::string_view branch) {
+  if (value <= head) return absl::OkStatus();
+  return absl::OutOfRangeError(
+      fmt::format("{}: {} is beyond the head {} of branch {}", field, value, head, Quote(branch)));
+}
+
+absl::Status ValidateScenario(const v1::Scenario& s, std::string_view prefix) {
+  const std::string p(prefix);
+  RETURN_IF_ERROR(ValidateName(s.name(), p + "name"));
+  RETURN_IF_ERROR(ValidateText(s.title(), kMaxTitleBytes, p + "title"));
+  RETURN_IF_ERROR(ValidateText(s.description(), kMaxDescriptionBytes, p + "description"));
+  if (s.roster_size() == 0) return Invalid("{}roster: at least one party required", p);
+  if (static_cast<size_t>(s.roster_size()) > kMaxRosterParties)
+    return Invalid("{}roster: {} parties exceed the limit of {}", p, s.roster_size(),
+                   kMaxRosterParties);
+  std::unordered_map<std::string_view, int> seen;
+  seen.reserve(static_cast<size_t>(s.roster_size()));
   for (int i = 0; i < s.roster_size(); ++i) {
-    const std::string field = fmt::format("roster[{}].code", i);
-    RETURN_IF_ERROR(ValidatePartyCode(s.roster(i).code(), field));
-    for (int j = 0; j < i; ++j)
-      if (s.roster(j).code() == s.roster(i).code())
-        return Invalid("{}: \"{}\" repeats roster[{}].code", field, s.roster(i).code(), j);
-    if (s.roster(i).kind() != 0 && !v1::PartyKind_IsValid(s.roster(i).kind()))
-      return Invalid("roster[{}].kind: unknown value {}", i, static_cast<int>(s.roster(i).kind()));
+    const v1::Party& party = s.roster(i);
+    const std::string field = fmt::format("{}roster[{}].code", p, i);
+    RETURN_IF_ERROR(ValidatePartyCode(party.code(), field));
+    if (auto [it, fresh] = seen.emplace(party.code(), i); !fresh)
+      return Invalid("{}: \"{}\" repeats roster[{}].code", field, party.code(), it->second);
+    RETURN_IF_ERROR(
+        ValidateText(party.name(), kMaxPartyNameBytes, fmt::format("{}roster[{}].name", p, i)));
+    if (party.kind() != 0 && !v1::PartyKind_IsValid(party.kind()))
+      return Invalid("{}roster[{}].kind: unknown value {}", p, i, static_cast<int>(party.kind()));
   }
   return absl::OkStatus();
 }
@@ -382,7 +409,7 @@ absl::Status ValidateEvent(const v1::Event& e, std::string_view event_path,
   if (e.move().has_correction() && e.move().correction().target() == e.id())
     return Invalid("{}.move.correction.target: an event cannot correct itself", path);
   for (const Reference& r : ReferencesOf(e, event_path))
-    if (r.id == e.id()) return Invalid("{}: \"{}\" is this event itself", r.field, r.id);
+    if (r.id == e.id()) return Invalid("{}: {} is this event itself", r.field, Quote(r.id));
   const FieldPath sources(path, "sources");
   for (int i = 0; i < e.sources_size(); ++i) {
     const FieldPath p(sources, i);
@@ -436,21 +463,21 @@ ReferenceTarget UnpackReferenceTarget(uint8_t packed) {
 absl::Status CheckReference(const Reference& ref, const ReferenceTarget* target,
                             std::string_view branch) {
   if (target == nullptr)
-    return Invalid("{}: \"{}\" does not resolve to an event in the lineage of branch \"{}\"",
-                   ref.field, ref.id, branch);
+    return Invalid("{}: {} does not resolve to an event in the lineage of branch \"{}\"", ref.field,
+                   Quote(ref.id), branch);
   switch (ref.kind) {
     case Reference::Kind::kResponseTarget:
       if (target->kind != v1::Move::kProposal && target->kind != v1::Move::kDemand)
-        return Invalid("{}: \"{}\" is a {}, not a proposal or demand", ref.field, ref.id,
+        return Invalid("{}: {} is a {}, not a proposal or demand", ref.field, Quote(ref.id),
                        MoveKindName(target->kind));
       break;
     case Reference::Kind::kAidPledge:
       if (target->kind != v1::Move::kAid || !target->aid_pledge)
-        return Invalid("{}: \"{}\" is not an aid pledge", ref.field, ref.id);
+        return Invalid("{}: {} is not an aid pledge", ref.field, Quote(ref.id));
       break;
     case Reference::Kind::kSupersedes:
       if (target->kind != v1::Move::kProposal)
-        return Invalid("{}: \"{}\" is a {}, not a proposal", ref.field, ref.id,
+        return Invalid("{}: {} is a {}, not a proposal", ref.field, Quote(ref.id),
                        MoveKindName(target->kind));
       break;
     case Reference::Kind::kCorrectionTarget:

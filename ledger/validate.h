@@ -23,14 +23,31 @@ namespace demarche::ledger {
 
 using Roster = std::set<std::string, std::less<>>;
 
-// Scenario and branch names: [a-z0-9][a-z0-9._-]{0,63}.
+// Limits on the free text of scenarios and branches (an event's text is
+// bounded by Options::max_event_bytes as a whole). Each was unbounded once: a
+// 20 MiB branch description made ListBranches fail for every client.
+inline constexpr size_t kMaxTitleBytes = 200;
+inline constexpr size_t kMaxDescriptionBytes = 4096;  // scenario and branch descriptions
+inline constexpr size_t kMaxPartyNameBytes = 200;
+inline constexpr size_t kMaxRosterParties = 10000;
+
+// Scenario and branch names: [a-z0-9][a-z0-9._-]{0,63}. Required.
 absl::Status ValidateName(std::string_view name, std::string_view field);
-// Party codes: [A-Z0-9_]{2,16}.
+// Party codes: [A-Z0-9_]{2,16}. Required.
 absl::Status ValidatePartyCode(std::string_view code, std::string_view field);
 // Client ids: 1..128 characters of [A-Za-z0-9._:-].
 absl::Status ValidateEventId(std::string_view id, std::string_view field);
-// Name and roster (at least one party, valid unique codes).
-absl::Status ValidateScenario(const v1::Scenario& scenario);
+// At most `max_bytes` bytes: "description: 5000 bytes exceed the limit of 4096".
+absl::Status ValidateText(std::string_view text, size_t max_bytes, std::string_view field);
+// OUT_OF_RANGE for a position beyond a branch's head, in every method that
+// takes one (known_at, after_seq): "known_at: 42 is beyond the head 5 of
+// branch \"main\"". OK when value <= head.
+absl::Status CheckWithinHead(uint64_t value, uint64_t head, std::string_view field,
+                             std::string_view branch);
+// Name, title, description and roster (1..kMaxRosterParties parties, valid
+// unique codes, names within their limit). `prefix` goes before each field
+// name ("scenario." for a request's field).
+absl::Status ValidateScenario(const v1::Scenario& scenario, std::string_view prefix = "");
 
 struct EventRules {
   std::string_view scenario;  // for messages

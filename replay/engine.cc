@@ -26,6 +26,8 @@
 
 #include "ledger/date.h"
 #include "ledger/prefetch.h"
+#include "ledger/quote.h"
+#include "ledger/validate.h"
 #include "replay/corrections.h"
 #include "replay/dates.h"
 #include "replay/fields.h"
@@ -127,7 +129,8 @@ class Engine::Impl {
     for (const std::string& p : q.parties)
       if (std::find(ctx->roster.begin(), ctx->roster.end(), p) == ctx->roster.end())
         return absl::InvalidArgumentError(
-            fmt::format("parties: \"{}\" is not in the roster of scenario \"{}\"", p, q.scenario));
+            fmt::format("parties: {} is not in the roster of scenario {}", ledger::Quote(p),
+                        ledger::Quote(q.scenario)));
     absl::StatusOr<FieldSet> fields = ParseFields(q.fields);
     if (!fields.ok()) return fields.status();
     ctx->fields = *fields;
@@ -198,9 +201,8 @@ class Engine::Impl {
     ctx.branch = branch;
     for (const v1::Party& p : sc->roster()) ctx.roster.push_back(p.code());
     ctx.head = br->head_seq();
-    if (known_at > ctx.head)
-      return absl::OutOfRangeError(fmt::format(
-          "known_at: {} is beyond the head ({}) of branch \"{}\"", known_at, ctx.head, branch));
+    if (absl::Status s = ledger::CheckWithinHead(known_at, ctx.head, "known_at", branch); !s.ok())
+      return s;
     ctx.known_at = known_at == 0 ? ctx.head : known_at;
     ctx.write_snapshots =
         options_.use_snapshots && options_.snapshot_every > 0 && ctx.known_at == ctx.head;

@@ -58,6 +58,20 @@ grpc::Status AuditServiceImpl::Verify(grpc::ServerContext* context,
   });
 }
 
+grpc::Status AuditServiceImpl::GetServerStatus(grpc::ServerContext* context,
+                                               const v1::GetServerStatusRequest* /*request*/,
+                                               v1::ServerStatus* response) {
+  return Serve(*backend_->auth, Role::kReader, "read the server status", context, "GetServerStatus",
+               [&]() -> absl::Status {
+                 const ledger::StorageHealth health = backend_->ledger->Health();
+                 response->set_writable(health.writable.ok());
+                 response->set_read_only_reason(std::string(health.writable.message()));
+                 response->set_free_disk_bytes(health.free_bytes);
+                 response->set_min_free_disk_bytes(health.min_free_bytes);
+                 return absl::OkStatus();
+               });
+}
+
 absl::Status AuditServiceImpl::DoHistory(grpc::ServerContext* context,
                                          const v1::HistoryRequest& request,
                                          grpc::ServerWriter<v1::HistoryEntry>* writer) {

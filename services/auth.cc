@@ -6,13 +6,12 @@
 
 #include <fmt/format.h>
 
+#include "absl/strings/match.h"
 #include "ledger/canonical.h"
 #include "ledger/file.h"
 
 namespace demarche::services {
 namespace {
-
-constexpr std::string_view kBearer = "Bearer ";
 
 bool ParseRole(std::string_view text, Role* role) {
   if (text == "reader")
@@ -109,10 +108,17 @@ absl::StatusOr<Principal> Authenticator::Authenticate(
         "--token)");
   }
   std::string_view value(it->second.data(), it->second.size());
-  if (value.substr(0, kBearer.size()) != kBearer) {
+  // RFC 7235: the scheme is case-insensitive ("bearer", "BEARER"), and one
+  // or more spaces separate it from the token.
+  const size_t space = value.find(' ');
+  const std::string_view scheme = value.substr(0, space);
+  if (space == std::string_view::npos ||
+      !absl::EqualsIgnoreCase(absl::string_view(scheme.data(), scheme.size()), "bearer")) {
     return absl::UnauthenticatedError("authorization: not a bearer token (`Bearer <token>`)");
   }
-  const Principal* principal = tokens_->Find(value.substr(kBearer.size()));
+  std::string_view token = value.substr(space);
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  const Principal* principal = tokens_->Find(token);
   if (principal == nullptr) {
     return absl::UnauthenticatedError("authorization: unknown or revoked token");
   }

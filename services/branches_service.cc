@@ -70,8 +70,10 @@ absl::Status BranchServiceImpl::DoCreate(const Principal& caller,
   const std::string parent = BranchOrMain(request.parent());
   DEMARCHE_RETURN_IF_ERROR(ValidateName(parent, "parent"));
   DEMARCHE_RETURN_IF_ERROR(ValidateOptionalDate(request.date_cutoff(), "date_cutoff"));
+  DEMARCHE_RETURN_IF_ERROR(
+      ValidateText(request.description(), ledger::kMaxDescriptionBytes, "description"));
   if (request.fork_point_case() == v1::CreateBranchRequest::kAfterEvent) {
-    DEMARCHE_RETURN_IF_ERROR(ValidateRequired(request.after_event(), "after_event"));
+    DEMARCHE_RETURN_IF_ERROR(ValidateEventId(request.after_event(), "after_event"));
   }
   ledger::Ledger& ledger = *backend_->ledger;
   auto parent_branch = ledger.GetBranch(request.scenario(), parent);

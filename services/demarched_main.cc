@@ -25,6 +25,7 @@
 #include "services/health_probe.h"
 #include "services/log.h"
 #include "services/server.h"
+#include "services/storage_watch.h"
 
 namespace fs = std::filesystem;
 using demarche::services::Log;
@@ -47,6 +48,7 @@ struct Flags {
   double shutdown_grace_s = 10;
   int max_message_mb = 32;
   double release_memory_every_s = 5;
+  double min_free_disk_mb = 64;
   std::string log_level = "info";
   std::string check;
 };
@@ -73,27 +75,18 @@ std::string DefaultBundleDir() {
   return (fs::path(DEMARCHE_SOURCE_DIR) / "data/six-party-talks").string();
 }
 
-// Loads the bundled record only into a data directory that holds no scenario,
-// so a restart never loads it twice.
+// Loads the bundled record unless it is loaded already; a load cut short
+// (the process killed during it) is resumed (ledger::LoadBundleOnce).
 bool LoadBundled(demarche::ledger::Ledger& ledger, const Flags& flags) {
   const std::string dir = flags.bundle_dir.empty() ? DefaultBundleDir() : flags.bundle_dir;
-  auto scenarios = ledger.ListScenarios();
-  if (!scenarios.ok()) {
-    Log(LogLevel::kError, "bundle load failed", {{"error", Str(scenarios.status())}});
-    return false;
-  }
-  if (!scenarios->empty()) {
-    Log(LogLevel::kInfo, "bundle skipped: data dir already holds scenarios",
-        {{"bundle_dir", dir}, {"scenarios", std::to_string(scenarios->size())}});
-    return true;
-  }
   if (!fs::is_directory(dir)) {
     Log(LogLevel::kError, "bundle load failed",
         {{"bundle_dir", dir}, {"error", "no such directory; pass --bundle-dir"}});
     return false;
   }
+  using Outcome = demarche::ledger::LoadOnceResult::Outcome;
   auto start = std::chrono::steady_clock::now();
-  auto loaded = demarche::ledger::LoadBundle(ledger, dir, flags.principal);
+  auto loaded = demarche::ledger::LoadBundleOnce(ledger, dir, flags.principal);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                   start)
                 .count();
@@ -102,15 +95,32 @@ bool LoadBundled(demarche::ledger::Ledger& ledger, const Flags& flags) {
         {{"bundle_dir", dir}, {"error", Str(loaded.status())}});
     return false;
   }
+  if (loaded->outcome == Outcome::kAlreadyLoaded) {
+    Log(LogLevel::kInfo, "bundle skipped: already loaded",
+        {{"bundle_dir", dir}, {"scenario", loaded->scenario}});
+    return true;
+  }
   std::string branches;
-  for (const std::string& b : loaded->branches_created)
+  for (const std::string& b : loaded->load.branches_created)
     branches += (branches.empty() ? "" : ",") + b;
-  Log(LogLevel::kInfo, "bundle loaded",
+  Log(LogLevel::kInfo,
+      loaded->outcome == Outcome::kResumed ? "bundle load resumed" : "bundle loaded",
       {{"bundle_dir", dir},
-       {"events", std::to_string(loaded->events_appended)},
+       {"scenario", loaded->scenario},
+       {"events", std::to_string(loaded->load.events_appended)},
+       {"already_present", std::to_string(loaded->load.events_present)},
        {"branches", branches},
        {"ms", std::to_string(ms)}});
   return true;
+}
+
+// Without --load-bundled, a load cut short is only reported.
+void WarnUnfinishedLoads(demarche::ledger::Ledger& ledger) {
+  auto unfinished = demarche::ledger::UnfinishedBundleLoads(ledger);
+  if (!unfinished.ok()) return;
+  for (const std::string& name : *unfinished)
+    Log(LogLevel::kWarn, "bundle load unfinished: start with --load-bundled to finish it",
+        {{"scenario", name}});
 }
 
 // Written via a temporary file and a rename, so a reader never sees half a port.
@@ -133,8 +143,18 @@ int Check(const std::string& address) {
                  Str(serving.status()).c_str());
     return 1;
   }
-  std::printf("%s\n", *serving ? "SERVING" : "NOT_SERVING");
-  return *serving ? 0 : 1;
+  if (!*serving) {
+    std::printf("NOT_SERVING\n");
+    return 1;
+  }
+  // Reads are served either way: a read-only server is still healthy, but
+  // says so.
+  auto writes = demarche::services::ProbeHealth(address, demarche::services::kWritesHealthName,
+                                                std::chrono::seconds(3));
+  const bool read_only = writes.ok() && !*writes;
+  std::printf("SERVING%s\n",
+              read_only ? " (read-only: appends are refused; `demarche status` says why)" : "");
+  return 0;
 }
 
 // Tokens and TLS from the flags. On a non-loopback address, refuses to run
@@ -196,13 +216,18 @@ int Serve(const Flags& flags, const sigset_t& signals) {
   if (!Secure(flags, &options)) return 1;
   demarche::ledger::Options ledger_options;
   ledger_options.sync = !flags.no_sync;
+  ledger_options.min_free_disk_bytes = static_cast<uint64_t>(flags.min_free_disk_mb * (1 << 20));
   auto ledger = demarche::ledger::Ledger::Open(flags.data_dir, ledger_options);
   if (!ledger.ok()) {
     Log(LogLevel::kError, "cannot open data dir",
         {{"data_dir", flags.data_dir}, {"error", Str(ledger.status())}});
     return 1;
   }
-  if (flags.load_bundled && !LoadBundled(**ledger, flags)) return 1;
+  if (flags.load_bundled) {
+    if (!LoadBundled(**ledger, flags)) return 1;
+  } else {
+    WarnUnfinishedLoads(**ledger);
+  }
 
   options.listen = flags.listen;
   options.local_principal = flags.principal;
@@ -263,7 +288,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--load-bundled", flags.load_bundled,
                "Load the bundled Six Party Talks record and its example branches at start-up "
-               "if the data directory holds no scenario yet");
+               "unless they are loaded already (a load cut short is resumed)");
   app.add_option("--bundle-dir", flags.bundle_dir,
                  "Bundle to load with --load-bundled (default: data/six-party-talks, found "
                  "next to the executable or in the source tree)");
@@ -299,6 +324,12 @@ int main(int argc, char** argv) {
                  "Seconds between handing freed heap memory back to the system (0 = never)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 3600.0));
+  app.add_option("--min-free-disk-mb", flags.min_free_disk_mb,
+                 "Refuse writes (RESOURCE_EXHAUSTED, read-only) while the data directory's "
+                 "filesystem has less free space than this, in MiB; they resume by themselves "
+                 "once space is freed (0 = only when the disk is full)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1048576.0));
   app.add_option("--log-level", flags.log_level, "debug, info, warn or error")
       ->capture_default_str()
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));

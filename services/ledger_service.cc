@@ -117,7 +117,9 @@ absl::StatusOr<uint64_t> LedgerServiceImpl::CheckAppend(const Principal& caller,
   }
   if (!request.has_expected_head()) return ledger::kAnyHead;
   if (request.expected_head() == ledger::kAnyHead) {
-    return absl::InvalidArgumentError("expected_head: out of range");
+    // Reserved (kAnyHead): no branch can reach it.
+    return absl::OutOfRangeError(fmt::format(
+        "expected_head: {} is beyond any head (2^64-1 is reserved)", request.expected_head()));
   }
   return request.expected_head();
 }
@@ -285,6 +287,13 @@ absl::Status LedgerServiceImpl::DoRead(grpc::ServerContext* context, const v1::R
   DEMARCHE_RETURN_IF_ERROR(ValidateName(request.scenario(), "scenario"));
   const std::string branch = BranchOrMain(request.branch());
   DEMARCHE_RETURN_IF_ERROR(ValidateName(branch, "branch"));
+  if (request.known_at() != 0) {
+    // The head only grows: a bound within it now stays within it.
+    DEMARCHE_ASSIGN_OR_RETURN(v1::Branch info,
+                              backend_->ledger->GetBranch(request.scenario(), branch));
+    DEMARCHE_RETURN_IF_ERROR(
+        ledger::CheckWithinHead(request.known_at(), info.head_seq(), "known_at", branch));
+  }
   DEMARCHE_ASSIGN_OR_RETURN(ReadFilter filter, BuildFilter(*backend_->ledger, request));
   DEMARCHE_ASSIGN_OR_RETURN(std::unique_ptr<ledger::EventIterator> it,
                             OpenRead(*backend_->ledger, request, branch, &filter));
@@ -319,11 +328,7 @@ absl::Status LedgerServiceImpl::DoSubscribe(grpc::ServerContext* context,
   ledger::Ledger& ledger = *backend_->ledger;
   DEMARCHE_ASSIGN_OR_RETURN(v1::Branch info, ledger.GetBranch(request.scenario(), branch));
   uint64_t head = info.head_seq();
-  if (request.after_seq() > head) {
-    return absl::OutOfRangeError(
-        fmt::format("after_seq: {} is beyond the head of branch \"{}\" in scenario \"{}\" ({})",
-                    request.after_seq(), branch, request.scenario(), head));
-  }
+  DEMARCHE_RETURN_IF_ERROR(ledger::CheckWithinHead(request.after_seq(), head, "after_seq", branch));
   uint64_t cursor = request.after_seq();
   // Headers go out now, so a client knows the subscription is live even
   // before the first event.
@@ -378,7 +383,7 @@ grpc::Status LedgerServiceImpl::GetEvent(grpc::ServerContext* context,
             return absl::OkStatus();
           }
           case v1::GetEventRequest::kId: {
-            DEMARCHE_RETURN_IF_ERROR(ValidateRequired(request->id(), "id"));
+            DEMARCHE_RETURN_IF_ERROR(ValidateEventId(request->id(), "id"));
             DEMARCHE_ASSIGN_OR_RETURN(
                 *response, backend_->ledger->FindEvent(request->scenario(), branch, request->id()));
             return absl::OkStatus();

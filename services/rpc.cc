@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "ledger/quote.h"
 #include "services/log.h"
 
 namespace demarche::services {
@@ -29,7 +30,7 @@ void LogRpcFailure(const grpc::ServerContextBase* context, std::string_view meth
   Log(level, "rpc failed",
       {{"rpc", std::string(method)},
        {"code", absl::StatusCodeToString(status.code())},
-       {"error", std::string(status.message())},
+       {"error", ledger::MessageOf(status)},
        {"peer", context != nullptr ? context->peer() : std::string()}});
 }
 

@@ -1,6 +1,4 @@
 // ScenarioService: create, get and list the named ledgers.
-#include <set>
-
 #include <fmt/format.h>
 
 #include "services/rpc.h"
@@ -12,21 +10,7 @@ namespace {
 
 absl::Status ValidateNewScenario(const v1::CreateScenarioRequest& request) {
   if (!request.has_scenario()) return absl::InvalidArgumentError("scenario: required");
-  const v1::Scenario& s = request.scenario();
-  DEMARCHE_RETURN_IF_ERROR(ValidateName(s.name(), "scenario.name"));
-  if (s.roster_size() == 0) {
-    return absl::InvalidArgumentError("scenario.roster: at least one party is required");
-  }
-  std::set<std::string> seen;
-  for (int i = 0; i < s.roster_size(); ++i) {
-    std::string field = fmt::format("scenario.roster[{}].code", i);
-    DEMARCHE_RETURN_IF_ERROR(ValidatePartyCode(s.roster(i).code(), field));
-    if (!seen.insert(s.roster(i).code()).second) {
-      return absl::InvalidArgumentError(
-          fmt::format("{}: duplicate party \"{}\"", field, s.roster(i).code()));
-    }
-  }
-  return absl::OkStatus();
+  return ledger::ValidateScenario(request.scenario(), "scenario.");
 }
 
 }  // namespace

@@ -123,6 +123,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ledger::Ledger* ledger,
     health->SetServingStatus(true);
     for (const char* name : kServiceNames) health->SetServingStatus(name, true);
   }
+  server->storage_watch_ =
+      std::make_unique<StorageWatch>(ledger, health, options.storage_watch_every);
   return server;
 }
 
@@ -134,6 +136,7 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
   if (grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService()) {
     health->SetServingStatus(false);
   }
+  storage_watch_.reset();  // it would set "demarche.writes" SERVING again
   // Subscriptions never finish on their own: tell them first, then wake any
   // that are blocked waiting for a new head.
   backend_.stopping.store(true);

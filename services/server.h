@@ -16,6 +16,7 @@
 #include "services/auth.h"
 #include "services/backend.h"
 #include "services/memory_release.h"
+#include "services/storage_watch.h"
 
 namespace demarche::services {
 
@@ -39,6 +40,9 @@ struct ServerOptions {
   // objects; once freed, glibc keeps those pages unless asked to release
   // them, and the server would stay at its peak size while idle.
   std::chrono::milliseconds release_memory_every{5000};
+  // How often the ledger's writability is checked for the log and for the
+  // "demarche.writes" health entry (StorageWatch).
+  std::chrono::milliseconds storage_watch_every{1000};
   replay::EngineOptions engine;
 };
 
@@ -81,6 +85,7 @@ class Server {
   std::unique_ptr<grpc::Server> server_;
   bool stopped_ = false;
   std::unique_ptr<MemoryReleaser> releaser_;
+  std::unique_ptr<StorageWatch> storage_watch_;
 };
 
 }  // namespace demarche::services

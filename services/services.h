@@ -128,6 +128,9 @@ class AuditServiceImpl final : public v1::AuditService::Service {
                       v1::VerifyResponse* response) override;
   grpc::Status History(grpc::ServerContext* context, const v1::HistoryRequest* request,
                        grpc::ServerWriter<v1::HistoryEntry>* writer) override;
+  grpc::Status GetServerStatus(grpc::ServerContext* context,
+                               const v1::GetServerStatusRequest* request,
+                               v1::ServerStatus* response) override;
 
  private:
   absl::Status DoHistory(grpc::ServerContext* context, const v1::HistoryRequest& request,

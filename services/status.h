@@ -8,14 +8,16 @@
 #include <grpcpp/support/status.h>
 
 #include "absl/status/status.h"
+#include "ledger/quote.h"
 
 namespace demarche::services {
 
 // absl and gRPC share the canonical code numbering (0..16), so the code maps
-// one to one; the message is kept verbatim.
+// one to one; the message is kept, cut to ledger::kMaxMessageBytes (it
+// travels in metadata, which gRPC limits to 8 KiB by default).
 inline grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), ledger::MessageOf(status));
 }
 
 // The same status with `prefix: ` in front of its message (to say which batch

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "ledger/date.h"
+#include "ledger/quote.h"
 
 namespace demarche::services {
 namespace {
@@ -11,41 +12,11 @@ absl::Status Invalid(std::string_view field, std::string_view reason) {
   return absl::InvalidArgumentError(fmt::format("{}: {}", field, reason));
 }
 
-bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
-
 const google::protobuf::OneofDescriptor& MoveKinds() {
   return *v1::Move::descriptor()->FindOneofByName("kind");
 }
 
 }  // namespace
-
-absl::Status ValidateName(std::string_view value, std::string_view field) {
-  if (value.empty()) return Invalid(field, "required");
-  bool ok = value.size() <= 64 && IsLowerAlnum(value.front());
-  for (char c : value) {
-    ok = ok && (IsLowerAlnum(c) || c == '.' || c == '_' || c == '-');
-  }
-  if (!ok) {
-    return Invalid(field, fmt::format("\"{}\" must match [a-z0-9][a-z0-9._-]{{0,63}}", value));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ValidateRequired(std::string_view value, std::string_view field) {
-  return value.empty() ? Invalid(field, "required") : absl::OkStatus();
-}
-
-absl::Status ValidatePartyCode(std::string_view value, std::string_view field) {
-  if (value.empty()) return Invalid(field, "required");
-  bool ok = value.size() >= 2 && value.size() <= 16;
-  for (char c : value) {
-    ok = ok && ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_');
-  }
-  if (!ok) {
-    return Invalid(field, fmt::format("\"{}\" must match [A-Z0-9_]{{2,16}}", value));
-  }
-  return absl::OkStatus();
-}
 
 absl::Status ValidateOptionalDate(const v1::PartialDate& date, std::string_view field) {
   if (date.year() == 0 && date.month() == 0 && date.day() == 0) return absl::OkStatus();
@@ -81,7 +52,8 @@ absl::Status ValidateMoveType(std::string_view name, std::string_view field) {
     valid += (i == 0 ? "" : ", ") + kinds.field(i)->name();
   }
   if (name.empty()) return Invalid(field, "required");
-  return Invalid(field, fmt::format("unknown move type \"{}\" (one of: {})", name, valid));
+  return Invalid(field,
+                 fmt::format("unknown move type {} (one of: {})", ledger::Quote(name), valid));
 }
 
 }  // namespace demarche::services

@@ -9,17 +9,20 @@
 #include "absl/status/status.h"
 #include "demarche/v1/date.pb.h"
 #include "demarche/v1/move.pb.h"
+#include "ledger/validate.h"
 
 namespace demarche::services {
 
 inline constexpr char kMainBranch[] = "main";
 
-// Scenario and branch names: [a-z0-9][a-z0-9._-]{0,63}. Required.
-absl::Status ValidateName(std::string_view value, std::string_view field);
+// Names, party codes, ids and text limits: the ledger's rules, one set for
+// every caller (ledger/validate.h).
+using ledger::ValidateEventId;
+using ledger::ValidateName;
+using ledger::ValidatePartyCode;
+using ledger::ValidateText;
 // Non-empty.
 absl::Status ValidateRequired(std::string_view value, std::string_view field);
-// Party codes: [A-Z0-9_]{2,16}.
-absl::Status ValidatePartyCode(std::string_view value, std::string_view field);
 // Unset (all zero) is fine; anything else must be a valid partial date.
 absl::Status ValidateOptionalDate(const v1::PartialDate& date, std::string_view field);
 // `to` must not end before `from` begins (when both are set).

@@ -318,6 +318,12 @@ audit)
   json_ok
   out_has '"ok":true'
   expect 3 verify --branch nowhere
+  expect 0 status
+  out_has "writes: accepted"
+  out_has "MB kept in reserve"
+  expect 0 --json status
+  json_ok
+  out_has '"writable":true'
   expect 0 audit
   out_has "RECORDED AT"
   out_has "1950-06-korean-war-begins"

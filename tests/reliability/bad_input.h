@@ -44,6 +44,7 @@ struct Case {
 std::vector<Case> WireCases();   // malformed/oversized messages, streams, deadlines
 std::vector<Case> EventCases();  // event content, dates, references, ids
 std::vector<Case> ApiCases();    // names, unknowns, forks, heads
+std::vector<Case> LongCases();   // values of any length, where each field has a limit
 
 // A valid statement for `branch` of scenario "bad", to be spoiled by a case.
 v1::Event Good(const std::string& id, const std::string& branch = "main");

@@ -137,12 +137,12 @@ std::vector<Case> ApiCases() {
   // Forks.
   cases.push_back({"a fork beyond the head",
                    StatusCode::OUT_OF_RANGE,
-                   {"after_seq 6 is beyond the head 5"},
+                   {"after_seq: 6 is beyond the head 5"},
                    [](Client& c) { return Fork(c, [](auto& r) { r.set_after_seq(6); }); }});
   cases.push_back(
       {"a fork at -1 on the wire (before seq 0)",
        StatusCode::OUT_OF_RANGE,
-       {"after_seq 18446744073709551615 is beyond the head"},
+       {"after_seq: 18446744073709551615 is beyond the head"},
        [](Client& c) { return Fork(c, [](auto& r) { r.set_after_seq(UINT64_MAX); }); }});
   cases.push_back({"a fork after an event the parent does not have",
                    NF,
@@ -177,13 +177,28 @@ std::vector<Case> ApiCases() {
                    StatusCode::FAILED_PRECONDITION,
                    {"expected_head 9", "head is 5"},
                    [](Client& c) { return AppendTo(c, "main", {Good("early")}, 9); }});
-  cases.push_back(
-      {"an expected_head of 2^64-1", IA, {"expected_head", "out of range"}, [](Client& c) {
-         return AppendTo(c, "main", {Good("max")}, UINT64_MAX);
-       }});
+  cases.push_back({"an expected_head of 2^64-1",
+                   StatusCode::OUT_OF_RANGE,
+                   {"expected_head", "beyond any head"},
+                   [](Client& c) { return AppendTo(c, "main", {Good("max")}, UINT64_MAX); }});
+  // A position beyond the head is OUT_OF_RANGE in every method that takes one.
+  cases.push_back({"a read known at a seq beyond the head",
+                   StatusCode::OUT_OF_RANGE,
+                   {"known_at: 42 is beyond the head 5 of branch \"main\""},
+                   [](Client& c) { return ReadWith(c, [](auto& r) { r.set_known_at(42); }); }});
+  cases.push_back({"a state known at a seq beyond the head",
+                   StatusCode::OUT_OF_RANGE,
+                   {"known_at: 42 is beyond the head 5 of branch \"main\""},
+                   [](Client& c) {
+                     v1::GetStateRequest r;
+                     r.set_scenario(kScenario);
+                     r.set_known_at(42);
+                     v1::ScenarioState out;
+                     return c.replay->GetState(Ctx().get(), r, &out);
+                   }});
   cases.push_back({"a subscription resuming beyond the head",
                    StatusCode::OUT_OF_RANGE,
-                   {"after_seq: 42 is beyond the head", "(5)"},
+                   {"after_seq: 42 is beyond the head 5"},
                    [](Client& c) {
                      v1::SubscribeRequest r;
                      r.set_scenario(kScenario);

@@ -271,6 +271,29 @@ TEST_F(AccessTest, UnknownTokensAndOtherSchemesAreUnauthenticated) {
   EXPECT_EQ(CompareDumps(before, Snapshot()), "");
 }
 
+// RFC 7235: the auth scheme is case-insensitive, and one or more spaces
+// separate it from the token.
+TEST_F(AccessTest, TheBearerSchemeIsCaseInsensitive) {
+  for (const std::string& header :
+       {std::string("bearer ") + kCurator, std::string("BEARER ") + kCurator,
+        std::string("BeArEr   ") + kCurator}) {
+    auto ctx = Ctx();
+    ctx->AddMetadata("authorization", header);
+    v1::ListScenariosResponse out;
+    grpc::Status s = client_->scenarios->ListScenarios(ctx.get(), {}, &out);
+    EXPECT_TRUE(s.ok()) << header << ": " << Describe(s);
+  }
+  for (const std::string& header :
+       {std::string("Bearers ") + kCurator, std::string("Bearer"), std::string("Bearer ")}) {
+    auto ctx = Ctx();
+    ctx->AddMetadata("authorization", header);
+    v1::ListScenariosResponse out;
+    EXPECT_EQ(client_->scenarios->ListScenarios(ctx.get(), {}, &out).error_code(),
+              grpc::StatusCode::UNAUTHENTICATED)
+        << header;
+  }
+}
+
 TEST_F(AccessTest, ReaderReadsReplaysAndVerifiesButWritesNothing) {
   const Dump before = Snapshot();
   const std::set<std::string> writes = {"CreateScenario", "Append", "AppendStream", "CreateBranch"};

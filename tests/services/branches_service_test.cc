@@ -100,7 +100,7 @@ TEST_F(BranchServiceTest, CreateRejectsBadRequests) {
   EXPECT_STATUS(Create(r, &b), grpc::StatusCode::INVALID_ARGUMENT, "after_event: required");
   r = Request("x");
   r.set_after_seq(6);
-  EXPECT_STATUS(Create(r, &b), grpc::StatusCode::OUT_OF_RANGE, "after_seq 6 is beyond the head 5");
+  EXPECT_STATUS(Create(r, &b), grpc::StatusCode::OUT_OF_RANGE, "after_seq: 6 is beyond the head 5");
   r = Request("x");
   r.mutable_date_cutoff()->set_year(2003);
   r.mutable_date_cutoff()->set_month(14);

@@ -78,7 +78,8 @@ TEST_F(LedgerServiceTest, AppendExpectedHead) {
                 grpc::StatusCode::FAILED_PRECONDITION, "head is 2");
   EXPECT_EQ(Head(), 2u);
   EXPECT_STATUS(Append("main", {MakeEvent("c", "2003-08-29", {"USA"})}, &out, UINT64_MAX),
-                grpc::StatusCode::INVALID_ARGUMENT, "expected_head: out of range");
+                grpc::StatusCode::OUT_OF_RANGE,
+                "expected_head: 18446744073709551615 is beyond any head");
 }
 
 TEST_F(LedgerServiceTest, AppendIsAllOrNothing) {
