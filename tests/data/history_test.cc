@@ -200,7 +200,10 @@ TEST_F(History, PackageDealOpenUntilWashingtonRejectsIt) {
 }
 
 // "heavy fuel oil (500,000 metric tons as promised under the now defunct 1994
-// US-DPRK Agreed Framework)"
+// US-DPRK Agreed Framework)". The text does not say when it ended; the record
+// ends it with KEDO's suspension of that fuel oil, announced 14 November 2002
+// ("Heavy fuel oil deliveries will be suspended beginning with the December
+// shipment.").
 TEST_F(History, AgreedFrameworkInForceIn1995AndDefunctBy2004) {
   const auto& s1995 = At("1995-01-01");
   const v1::AgreementState* af = AgreementOf(Party(s1995, "PRK"), "agreed-framework-1994");
@@ -212,13 +215,45 @@ TEST_F(History, AgreedFrameworkInForceIn1995AndDefunctBy2004) {
   EXPECT_EQ(af->terms(0).commodity(), "heavy fuel oil");
   EXPECT_EQ(AgreementOf(Party(At("1994-10-20"), "PRK"), "agreed-framework-1994"), nullptr);
 
-  const auto& s2004 = At("2004-06-30");
+  const std::string lapse = "2002-11-agreed-framework-defunct";
   for (const char* party : {"PRK", "USA"}) {
-    af = AgreementOf(Party(s2004, party), "agreed-framework-1994");
+    af = AgreementOf(Party(At("2002-11-13"), party), "agreed-framework-1994");
     ASSERT_NE(af, nullptr) << party;
-    EXPECT_FALSE(af->in_force()) << party;
-    EXPECT_EQ(af->ended_event_id(), "2004-06-agreed-framework-defunct");
+    EXPECT_TRUE(af->in_force()) << party;
+    for (const char* date : {"2002-11-14", "2003-12-31", "2004-06-30"}) {
+      af = AgreementOf(Party(At(date), party), "agreed-framework-1994");
+      ASSERT_NE(af, nullptr) << party << " " << date;
+      EXPECT_FALSE(af->in_force()) << party << " " << date;
+      EXPECT_EQ(af->ended_event_id(), lapse) << party << " " << date;
+      EXPECT_EQ(ledger::FormatDate(af->ended()), "2002-11-14") << party << " " << date;
+    }
   }
+  // Ended before the package deal, so the branch that accepts the deal
+  // inherits the end: the deal's fuel oil is a new promise, not the old one.
+  af = AgreementOf(Party(At("2004-03-31", "usa-accepts-package-deal"), "PRK"),
+                   "agreed-framework-1994");
+  ASSERT_NE(af, nullptr);
+  EXPECT_FALSE(af->in_force());
+  EXPECT_EQ(af->ended_event_id(), lapse);
+}
+
+// "When the proposal was made, Seoul was preoccupied with the Supreme Court
+// decision to re-instate Roh Moo-hyun as president." (the Constitutional
+// Court, 14 May 2004, two days after the May 12 offer)
+TEST_F(History, RohReinstatedJustAfterTheMay12Offer) {
+  const std::string id = "2004-05-kor-court-reinstates-roh";
+  EXPECT_EQ(PositionOn(Party(At("2004-05-13"), "KOR"), "roh-reinstatement"), nullptr);
+  const v1::Position* roh = PositionOn(Party(At("2004-05-14"), "KOR"), "roh-reinstatement");
+  ASSERT_NE(roh, nullptr);
+  EXPECT_EQ(roh->stance(), v1::STANCE_SUPPORT);
+  EXPECT_EQ(roh->event_id(), id);
+  EXPECT_GT(SeqOf(id), SeqOf("2004-05-prk-peace-mechanism-offer"));
+  EXPECT_LT(SeqOf(id), SeqOf("2004-05-jpn-prk-second-summit"));
+  // Seoul has still not answered the offer.
+  const v1::Offer* peace = OfferIn(Party(At("2004-06-30"), "KOR").proposals_received(),
+                                   "2004-05-prk-peace-mechanism-offer");
+  ASSERT_NE(peace, nullptr);
+  EXPECT_EQ(peace->status(), v1::ITEM_STATUS_OPEN);
 }
 
 // "Washington continues to demand that Pyongyang accept "CVID," ... Only then
