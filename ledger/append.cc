@@ -33,6 +33,7 @@
 #include "ledger/clock.h"
 #include "ledger/date.h"
 #include "ledger/rocks_ledger.h"
+#include "ledger/tree.h"
 
 namespace demarche::ledger {
 namespace {
@@ -53,13 +54,16 @@ using Overlay = absl::flat_hash_map<std::string_view, const v1::Event*>;
 
 class Stager {
  public:
+  // `tree`: the branch's Merkle frontier at the group's start, advanced by
+  // every staged event (a copy: the branch keeps its own until the write).
   Stager(const Store& store, const ScenarioState& scenario, const BranchState& branch,
-         std::vector<Segment> segments, rocksdb::WriteBatch* batch)
+         std::vector<Segment> segments, rocksdb::WriteBatch* batch, merkle::Frontier* tree)
       : store_(store),
         scenario_(scenario),
         branch_(branch),
         segments_(std::move(segments)),
-        batch_(batch) {}
+        batch_(batch),
+        tree_(tree) {}
 
   // Checks one request against `head` and, if accepted, adds its events to
   // the batch and advances `head` and `high_water` (the branch's, as
@@ -107,6 +111,7 @@ class Stager {
   const BranchState& branch_;
   const std::vector<Segment> segments_;  // up to the committed head
   rocksdb::WriteBatch* batch_;
+  merkle::Frontier* tree_;
   Overlay overlay_;
 };
 
@@ -183,6 +188,9 @@ absl::StatusOr<AppendResult> Stager::Stage(AppendRequest& r, keys::Head* head,
     r.prepared->encoded[i].Seal(envelope, &e, &bytes);
     const uint32_t sort_key = SortKey(e.occurred());
     batch_->Put(store_.events, keys::EncodeEventKey({branch_.sid, branch_.bid, e.seq()}), bytes);
+    tree_->Append(merkle::LeafHash(bytes), [&](int level, uint64_t index, const std::string& h) {
+      PutTreeNode(store_, branch_, level, index, h, batch_);
+    });
     batch_->Put(
         store_.ids, keys::EncodeIdKey(branch_.sid, branch_.bid, e.id()),
         keys::EncodeIdLocation({e.seq(), sort_key, PackReferenceTarget(ReferenceTargetOf(e))}));
@@ -419,6 +427,15 @@ void RocksLedger::CommitGroup(const ScenarioState& scenario, BranchState& branch
     branch.high_water = *loaded;
   }
   uint32_t high_water = *branch.high_water;
+  if (!branch.frontier) {
+    auto loaded = merkle::Frontier::Of(head.seq, TreeReader(*store_, branch));
+    if (!loaded.ok()) {
+      for (AppendRequest* r : group) r->result = loaded.status();
+      return;
+    }
+    branch.frontier = *std::move(loaded);
+  }
+  merkle::Frontier tree = *branch.frontier;
   // Sized for the group up front: grown by doubling, a batch of large events
   // was copied a dozen times. The client content's size was computed (and
   // cached) by CheckEventSize; keys, envelope and hash add less than 256.
@@ -426,7 +443,7 @@ void RocksLedger::CommitGroup(const ScenarioState& scenario, BranchState& branch
   for (const AppendRequest* r : group)
     for (const v1::Event& e : r->content) reserve += static_cast<size_t>(e.GetCachedSize()) + 256;
   rocksdb::WriteBatch batch(reserve);
-  Stager stager(*store_, scenario, branch, Lineage(branch, head.seq), &batch);
+  Stager stager(*store_, scenario, branch, Lineage(branch, head.seq), &batch, &tree);
   std::vector<AppendRequest*> written;
   for (AppendRequest* r : group) {
     if (r->after != nullptr && !r->after->result.ok()) {
@@ -453,6 +470,7 @@ void RocksLedger::CommitGroup(const ScenarioState& scenario, BranchState& branch
     return;
   }
   branch.high_water = high_water;
+  branch.frontier = std::move(tree);
   {
     std::lock_guard lock(branch.head_mu);
     branch.head = head;

@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "demarche/v1/scenario.pb.h"
 #include "ledger/keys.h"
+#include "ledger/merkle.h"
 #include "ledger/store.h"
 #include "ledger/validate.h"
 
@@ -52,6 +53,9 @@ struct BranchState {
   // leader of this process; read and written only by the leader (the
   // queue_mu hand-over orders successive leaders).
   std::optional<uint32_t> high_water;
+  // The Merkle tree's right edge at the committed head (ledger/tree.h),
+  // loaded by the first leader of this process; the leader's, as high_water.
+  std::optional<merkle::Frontier> frontier;
 };
 
 struct ScenarioState {

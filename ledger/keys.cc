@@ -211,4 +211,11 @@ std::string MarkerKey(std::string_view name) {
   return key;
 }
 
+std::string TreeNodeKey(uint32_t sid, uint32_t bid, int level, uint64_t index) {
+  std::string key = BranchPrefix(sid, bid);
+  key.push_back(static_cast<char>(level));
+  PutU64(&key, index);
+  return key;
+}
+
 }  // namespace demarche::ledger::keys

@@ -18,9 +18,12 @@
 //              "marker/" name                           -> value (Ledger::PutMarker)
 //   corrections sid:u32 bid:u32 seq:u64                 -> "" (the correction events;
 //                                                           keys as events)
+//   tree       sid:u32 bid:u32 level:u8 index:u64       -> 32-byte hash of the perfect
+//                                                           Merkle subtree (ledger/tree.h)
 //
-// Schema versions: 1 had no corrections index, 2 no copies in the date index;
-// opening an older ledger adds what it lacks (ledger/store.cc).
+// Schema versions: 1 had no corrections index, 2 no copies in the date index,
+// 3 no Merkle tree; opening an older ledger adds what it lacks
+// (ledger/store.cc, ledger/tree.cc).
 //
 // sid / bid are the numeric ids the ledger assigns to scenarios and branches.
 // Decoders never crash on malformed input: they return std::nullopt.
@@ -34,7 +37,7 @@
 namespace demarche::ledger::keys {
 
 inline constexpr std::string_view kSchemaVersionKey = "schema_version";
-inline constexpr uint32_t kSchemaVersion = 3;
+inline constexpr uint32_t kSchemaVersion = 4;
 inline constexpr size_t kHashBytes = 32;
 
 // ---- Integers ----------------------------------------------------------------
@@ -143,6 +146,9 @@ struct SnapshotKeyParts {
   std::string user_key;
 };
 std::optional<SnapshotKeyParts> DecodeSnapshotKey(std::string_view key);
+
+// ---- tree ------------------------------------------------------------------------
+std::string TreeNodeKey(uint32_t sid, uint32_t bid, int level, uint64_t index);
 
 // ---- meta ------------------------------------------------------------------------
 std::string MarkerKey(std::string_view name);

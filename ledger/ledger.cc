@@ -11,6 +11,7 @@
 #include "ledger/date.h"
 #include "ledger/quote.h"
 #include "ledger/rocks_ledger.h"
+#include "ledger/tree.h"
 
 namespace demarche::ledger {
 namespace {
@@ -31,6 +32,7 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path,
   if (!store.ok()) return store.status();
   auto ledger = std::make_unique<RocksLedger>(*std::move(store), options);
   if (absl::Status s = ledger->LoadCatalog(); !s.ok()) return s;
+  if (absl::Status s = ledger->BuildMissingTrees(); !s.ok()) return s;
   return ledger;
 }
 
@@ -96,6 +98,20 @@ absl::Status RocksLedger::LoadCatalog() {
       b->parent = parent->second;
     }
   }
+  return absl::OkStatus();
+}
+
+absl::Status RocksLedger::BuildMissingTrees() {
+  if (!store_->tree_missing) return absl::OkStatus();
+  std::vector<const BranchState*> branches;
+  for (const auto& [name, s] : scenarios_)
+    for (const auto& [bname, b] : s->branches) branches.push_back(b.get());
+  // Parents first: a parent's bid is below its children's.
+  std::sort(branches.begin(), branches.end(), [](const BranchState* a, const BranchState* b) {
+    return std::pair(a->sid, a->bid) < std::pair(b->sid, b->bid);
+  });
+  if (absl::Status s = BuildTrees(*store_, branches); !s.ok()) return s;
+  store_->tree_missing = false;
   return absl::OkStatus();
 }
 

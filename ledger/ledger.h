@@ -248,6 +248,27 @@ class Ledger {
   virtual absl::StatusOr<VerifyResult> Verify(std::string_view scenario,
                                               std::string_view branch) = 0;
 
+  // ---- Merkle tree (RFC 6962; ledger/merkle.h) --------------------------------
+  // Each branch lineage is a verifiable log: leaf i is SHA-256(0x00 || the
+  // stored bytes of the event at seq i + 1), over the physical chain. A
+  // fork's tree at its fork point is its parent's tree there. Sizes are at
+  // most the head (OUT_OF_RANGE naming `tree_size`, `size2`); proofs need
+  // O(log n) reads. Errors of impossible arguments as in merkle.h.
+  virtual absl::StatusOr<std::string> TreeRoot(std::string_view scenario, std::string_view branch,
+                                               uint64_t size) = 0;
+  virtual absl::StatusOr<std::vector<std::string>> InclusionProof(std::string_view scenario,
+                                                                  std::string_view branch,
+                                                                  uint64_t index,
+                                                                  uint64_t size) = 0;
+  virtual absl::StatusOr<std::vector<std::string>> ConsistencyProof(std::string_view scenario,
+                                                                    std::string_view branch,
+                                                                    uint64_t size1,
+                                                                    uint64_t size2) = 0;
+  // The stored bytes of the lineage's event at `seq` (a leaf's entry),
+  // cutoffs ignored. NOT_FOUND if absent.
+  virtual absl::StatusOr<std::string> StoredEvent(std::string_view scenario,
+                                                  std::string_view branch, uint64_t seq) = 0;
+
   // ---- Snapshots (a cache for replay; may be deleted at any time) ----------
   // Opaque keys ordered bytewise, scoped to one branch.
   virtual absl::Status PutSnapshot(std::string_view scenario, std::string_view branch,

@@ -1,5 +1,6 @@
 // The RocksDB implementation of Ledger. Its methods are spread over
 // ledger.cc (open, catalog, scenarios, branches, snapshots, waits),
+// proofs.cc (the Merkle tree's roots and proofs),
 // append.cc (validation, idempotency, group commit), read.cc (iterators,
 // lookups) and verify.cc (the hash-chain audit).
 #pragma once
@@ -53,6 +54,8 @@ class RocksLedger final : public Ledger {
   RocksLedger(std::shared_ptr<Store> store, const Options& options)
       : store_(std::move(store)), options_(options) {}
   absl::Status LoadCatalog();
+  // Builds the Merkle trees of a ledger from before them (Store::tree_missing).
+  absl::Status BuildMissingTrees();
 
   absl::StatusOr<v1::Scenario> CreateScenario(const v1::Scenario& scenario,
                                               std::string_view created_by) override;
@@ -94,6 +97,18 @@ class RocksLedger final : public Ledger {
                                        uint64_t known_head, int64_t timeout_ms) override;
 
   absl::StatusOr<VerifyResult> Verify(std::string_view scenario, std::string_view branch) override;
+
+  // proofs.cc
+  absl::StatusOr<std::string> TreeRoot(std::string_view scenario, std::string_view branch,
+                                       uint64_t size) override;
+  absl::StatusOr<std::vector<std::string>> InclusionProof(std::string_view scenario,
+                                                          std::string_view branch, uint64_t index,
+                                                          uint64_t size) override;
+  absl::StatusOr<std::vector<std::string>> ConsistencyProof(std::string_view scenario,
+                                                            std::string_view branch, uint64_t size1,
+                                                            uint64_t size2) override;
+  absl::StatusOr<std::string> StoredEvent(std::string_view scenario, std::string_view branch,
+                                          uint64_t seq) override;
 
   absl::Status PutSnapshot(std::string_view scenario, std::string_view branch, std::string_view key,
                            std::string_view value) override;

@@ -57,12 +57,11 @@ absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
 
 namespace {
 
-// Schema 1 or 2 -> 3, in one pass over the stored events (in key order:
-// branch by branch, in seq order): the corrections index (from version 1)
-// and the copies in the date index. Written in batches; every write is
-// idempotent and the version comes last, so a crash midway leaves the old
-// version and the next open starts again. An event that does not parse is
-// left as it is (every read of it reports DATA_LOSS, as before).
+// Schema 1 or 2 -> 3 (then 3 -> 4, the trees: ledger/tree.cc), in one pass over the stored events
+// (in key order: branch by branch, in seq order): the corrections index (from version 1) and the
+// copies in the date index. Written in batches; every write is idempotent and the version comes
+// last, so a crash midway leaves the old version and the next open starts again. An event that does
+// not parse is left as it is (every read of it reports DATA_LOSS, as before).
 absl::Status Upgrade(Store& store, uint32_t from) {
   rocksdb::ReadOptions scan;
   scan.fill_cache = false;
@@ -94,7 +93,7 @@ absl::Status Upgrade(Store& store, uint32_t from) {
     }
   }
   if (!it->status().ok()) return FromRocks(it->status(), "upgrading the schema");
-  const std::string version = keys::EncodeU32(keys::kSchemaVersion);
+  const std::string version = keys::EncodeU32(3);
   batch.Put(store.meta,
             rocksdb::Slice(keys::kSchemaVersionKey.data(), keys::kSchemaVersionKey.size()),
             version);
@@ -192,10 +191,10 @@ absl::StatusOr<std::shared_ptr<Store>> Store::Open(const std::string& path,
       descriptors.emplace_back(name, snapshots);
     } else {
       // The corrections index is written like the dates (in key order per
-      // branch) and only ever scanned.
-      descriptors.emplace_back(name, cf == "ids"                            ? appended
-                                     : cf == "dates" || cf == "corrections" ? dates
-                                                                            : cf_options);
+      // branch) and only ever scanned; tree nodes are read only where they
+      // exist, so neither needs a memtable bloom.
+      const bool like_dates = cf == "dates" || cf == "corrections" || cf == "tree";
+      descriptors.emplace_back(name, cf == "ids" ? appended : like_dates ? dates : cf_options);
     }
   }
 
@@ -227,6 +226,7 @@ absl::StatusOr<std::shared_ptr<Store>> Store::Open(const std::string& path,
   store->snapshots = store->handles[6];
   store->meta = store->handles[7];
   store->corrections = store->handles[8];
+  store->tree = store->handles[9];
 
   // Schema version: written on first open, checked afterwards; an older
   // ledger is upgraded in place.
@@ -245,6 +245,9 @@ absl::StatusOr<std::shared_ptr<Store>> Store::Open(const std::string& path,
     auto v = keys::DecodeU32(**version);
     if (v && (*v == 1 || *v == 2)) {
       if (absl::Status st = Upgrade(*store, *v); !st.ok()) return st;
+      store->tree_missing = true;
+    } else if (v && *v == 3) {
+      store->tree_missing = true;
     } else if (!v || *v != keys::kSchemaVersion)
       return absl::FailedPreconditionError(
           fmt::format("ledger at {} has schema version {}; this build reads version {}", path,

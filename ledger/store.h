@@ -21,7 +21,7 @@ namespace demarche::ledger {
 
 // Column family names, in the order Store::handles holds them.
 inline constexpr const char* kColumnFamilies[] = {
-    "events", "branches", "scenarios", "ids", "dates", "snapshots", "meta", "corrections"};
+    "events", "branches", "scenarios", "ids", "dates", "snapshots", "meta", "corrections", "tree"};
 
 // Size of the events column family's table blocks (the others keep
 // RocksDB's 4 KB).
@@ -38,6 +38,10 @@ struct Store {
   rocksdb::ColumnFamilyHandle* snapshots = nullptr;
   rocksdb::ColumnFamilyHandle* meta = nullptr;
   rocksdb::ColumnFamilyHandle* corrections = nullptr;
+  rocksdb::ColumnFamilyHandle* tree = nullptr;
+  // Opened at schema version 3: the branches' Merkle trees are still to be
+  // built (RocksLedger::Open builds them, then writes version 4).
+  bool tree_missing = false;
   // Whether writes may go ahead (free space, RocksDB's stop, a read-only
   // open); every write path asks it first.
   std::shared_ptr<DiskGuard> guard;

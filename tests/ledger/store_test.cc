@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include <fmt/format.h>
 #include <rocksdb/db.h>
 #include <rocksdb/table_properties.h>
 
@@ -191,7 +192,7 @@ TEST(StoreTest, OpeningAnOlderLedgerUpgradesIt) {
   // As an older build left it: no corrections index (1), no copy (1 and 2).
   auto downgrade = [&](uint32_t version) {
     ltest::RawDb raw(dir.path());
-    EXPECT_EQ(keys::DecodeU32(raw.Get(raw.cf("meta"), kVersion)), 3u);
+    EXPECT_EQ(keys::DecodeU32(raw.Get(raw.cf("meta"), kVersion)), keys::kSchemaVersion);
     EXPECT_EQ(raw.Get(raw.dates(), kOld), raw.Get(raw.events(), ltest::RawDb::EventKey(3)));
     raw.Put(raw.dates(), kOld, "");
     if (version == 1) {
@@ -222,13 +223,15 @@ TEST(StoreTest, OpeningAnOlderLedgerUpgradesIt) {
   }
   {
     ltest::RawDb raw(dir.path());
-    EXPECT_EQ(keys::DecodeU32(raw.Get(raw.cf("meta"), kVersion)), 3u);
+    EXPECT_EQ(keys::DecodeU32(raw.Get(raw.cf("meta"), kVersion)), keys::kSchemaVersion);
     EXPECT_EQ(raw.Get(raw.dates(), kOld), raw.Get(raw.events(), ltest::RawDb::EventKey(3)));
-    raw.Put(raw.cf("meta"), kVersion, keys::EncodeU32(4));
+    raw.Put(raw.cf("meta"), kVersion, keys::EncodeU32(keys::kSchemaVersion + 1));
   }
   auto refused = Ledger::Open(dir.path(), ltest::FastOptions());
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_NE(refused.status().message().find("has schema version 4; this build reads version 3"),
+  EXPECT_NE(refused.status().message().find(
+                fmt::format("has schema version {}; this build reads version {}",
+                            keys::kSchemaVersion + 1, keys::kSchemaVersion)),
             std::string::npos)
       << refused.status();
 }
