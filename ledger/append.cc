@@ -57,7 +57,7 @@ class Stager {
   // `tree`: the branch's Merkle frontier at the group's start, advanced by
   // every staged event (a copy: the branch keeps its own until the write).
   Stager(const Store& store, const ScenarioState& scenario, const BranchState& branch,
-         std::vector<Segment> segments, rocksdb::WriteBatch* batch, merkle::Frontier* tree)
+         std::vector<Segment> segments, rocksdb::WriteBatch* batch, tlog::Frontier* tree)
       : store_(store),
         scenario_(scenario),
         branch_(branch),
@@ -111,7 +111,7 @@ class Stager {
   const BranchState& branch_;
   const std::vector<Segment> segments_;  // up to the committed head
   rocksdb::WriteBatch* batch_;
-  merkle::Frontier* tree_;
+  tlog::Frontier* tree_;
   Overlay overlay_;
 };
 
@@ -188,7 +188,7 @@ absl::StatusOr<AppendResult> Stager::Stage(AppendRequest& r, keys::Head* head,
     r.prepared->encoded[i].Seal(envelope, &e, &bytes);
     const uint32_t sort_key = SortKey(e.occurred());
     batch_->Put(store_.events, keys::EncodeEventKey({branch_.sid, branch_.bid, e.seq()}), bytes);
-    tree_->Append(merkle::LeafHash(bytes), [&](int level, uint64_t index, const std::string& h) {
+    tree_->Append(tlog::LeafHash(bytes), [&](int level, uint64_t index, const std::string& h) {
       PutTreeNode(store_, branch_, level, index, h, batch_);
     });
     batch_->Put(
@@ -428,14 +428,14 @@ void RocksLedger::CommitGroup(const ScenarioState& scenario, BranchState& branch
   }
   uint32_t high_water = *branch.high_water;
   if (!branch.frontier) {
-    auto loaded = merkle::Frontier::Of(head.seq, TreeReader(*store_, branch));
+    auto loaded = tlog::Frontier::Of(head.seq, TreeReader(*store_, branch));
     if (!loaded.ok()) {
       for (AppendRequest* r : group) r->result = loaded.status();
       return;
     }
     branch.frontier = *std::move(loaded);
   }
-  merkle::Frontier tree = *branch.frontier;
+  tlog::Frontier tree = *branch.frontier;
   // Sized for the group up front: grown by doubling, a batch of large events
   // was copied a dozen times. The client content's size was computed (and
   // cached) by CheckEventSize; keys, envelope and hash add less than 256.
@@ -459,6 +459,13 @@ void RocksLedger::CommitGroup(const ScenarioState& scenario, BranchState& branch
   if (written.empty()) return;
 
   batch.Put(store_->branches, keys::BranchHeadKey(branch.sid, branch.bid), keys::EncodeHead(head));
+  // The checkpoint of the new head goes into the same write (checkpoints.cc).
+  std::unique_lock<std::mutex> signing;
+  std::shared_ptr<const SignedCheckpoint> checkpoint;
+  if (options_.checkpoint_signer) {
+    signing = std::unique_lock(branch.checkpoints.mu);
+    checkpoint = StageCheckpoint(branch, head.seq, tree.Root(), &batch);
+  }
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;
   absl::Status s = store_->guard->CheckWritable();
@@ -471,6 +478,7 @@ void RocksLedger::CommitGroup(const ScenarioState& scenario, BranchState& branch
   }
   branch.high_water = high_water;
   branch.frontier = std::move(tree);
+  if (checkpoint) branch.checkpoints.latest.store(std::move(checkpoint));
   {
     std::lock_guard lock(branch.head_mu);
     branch.head = head;

@@ -21,16 +21,6 @@ std::string CanonicalBytes(const google::protobuf::Message& message) {
 
 namespace {
 
-// OpenSSL 3 looks EVP_sha256() up in its provider table on every digest
-// (locks included); fetching once keeps that off the per-event path.
-const EVP_MD* Sha256Md() {
-  static const EVP_MD* const md = [] {
-    const EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-    return fetched != nullptr ? fetched : EVP_sha256();
-  }();
-  return md;
-}
-
 // Encoded size of the hash field holding `n` bytes: tag, length, bytes.
 size_t HashFieldSize(size_t n) {
   return google::protobuf::io::CodedOutputStream::VarintSize32(v1::Event::kHashFieldNumber << 3) +
@@ -38,16 +28,6 @@ size_t HashFieldSize(size_t n) {
 }
 
 }  // namespace
-
-std::string Sha256(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  // EVP_Digest is a one-shot init/update/final; it only fails on allocation.
-  if (EVP_Digest(bytes.data(), bytes.size(), digest, &len, Sha256Md(), nullptr) != 1 ||
-      len != kHashSize)
-    throw std::runtime_error("EVP_Digest(SHA-256) failed");
-  return std::string(reinterpret_cast<const char*>(digest), len);
-}
 
 std::string EventHash(const v1::Event& event) {
   return Sha256(HashedBytes(event, CanonicalBytes(event)));
@@ -82,7 +62,7 @@ struct PreparedContent::Sha {
 
 PreparedContent::PreparedContent(const v1::Event& content)
     : bytes_(CanonicalBytes(content)), sha_(std::make_unique<Sha>()) {
-  if (sha_->ctx == nullptr || EVP_DigestInit_ex2(sha_->ctx.get(), Sha256Md(), nullptr) != 1 ||
+  if (sha_->ctx == nullptr || EVP_DigestInit_ex2(sha_->ctx.get(), tlog::Sha256Md(), nullptr) != 1 ||
       EVP_DigestUpdate(sha_->ctx.get(), bytes_.data(), bytes_.size()) != 1)
     throw std::runtime_error("EVP_DigestUpdate(SHA-256) failed");
 }

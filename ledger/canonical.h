@@ -27,6 +27,7 @@
 #include <string_view>
 
 #include "demarche/v1/event.pb.h"
+#include "tlog/sha256.h"
 
 namespace demarche::ledger {
 
@@ -85,8 +86,8 @@ class PreparedContent {
 // re-serialization when the event carries unknown fields.
 std::string HashedBytes(const v1::Event& event, std::string_view canonical);
 
-// SHA-256 of raw bytes (OpenSSL EVP).
-std::string Sha256(std::string_view bytes);
+// SHA-256 of raw bytes (tlog/sha256.h).
+using tlog::Sha256;
 
 // The client-written part of an event: envelope fields (scenario .. hash)
 // cleared, unknown fields dropped and -0.0 quantities and weights made +0.0

@@ -6,6 +6,7 @@
 // a lineage is computed from the parent chain on every read (O(depth)).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -19,9 +20,10 @@
 #include "absl/status/statusor.h"
 #include "demarche/v1/scenario.pb.h"
 #include "ledger/keys.h"
-#include "ledger/merkle.h"
+#include "ledger/ledger.h"
 #include "ledger/store.h"
 #include "ledger/validate.h"
+#include "tlog/merkle.h"
 
 namespace demarche::ledger {
 
@@ -55,7 +57,17 @@ struct BranchState {
   std::optional<uint32_t> high_water;
   // The Merkle tree's right edge at the committed head (ledger/tree.h),
   // loaded by the first leader of this process; the leader's, as high_water.
-  std::optional<merkle::Frontier> frontier;
+  std::optional<tlog::Frontier> frontier;
+
+  // The last signed checkpoint of the tree (ledger/checkpoints.cc).
+  struct Checkpoints {
+    // Held while a checkpoint is signed and stored (by the leader across
+    // its write), so that stored checkpoints only grow.
+    std::mutex mu;
+    bool loaded = false;   // the stored one was read and checked
+    absl::Status refused;  // why no checkpoint may be signed any more
+    std::atomic<std::shared_ptr<const SignedCheckpoint>> latest;
+  } checkpoints;
 };
 
 struct ScenarioState {

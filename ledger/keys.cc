@@ -211,6 +211,12 @@ std::string MarkerKey(std::string_view name) {
   return key;
 }
 
+std::string CheckpointKey(uint32_t sid, uint32_t bid) {
+  std::string key = "checkpoint/";
+  key.append(BranchPrefix(sid, bid));
+  return key;
+}
+
 std::string TreeNodeKey(uint32_t sid, uint32_t bid, int level, uint64_t index) {
   std::string key = BranchPrefix(sid, bid);
   key.push_back(static_cast<char>(level));

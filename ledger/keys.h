@@ -16,6 +16,9 @@
 //   snapshots  sid:u32 bid:u32 user_key                 -> user value
 //   meta       "schema_version"                         -> u32
 //              "marker/" name                           -> value (Ledger::PutMarker)
+//              "checkpoint/" sid:u32 bid:u32            -> the branch's last signed checkpoint
+//                                                           (a C2SP signed note;
+//                                                           ledger/checkpoints.cc)
 //   corrections sid:u32 bid:u32 seq:u64                 -> "" (the correction events;
 //                                                           keys as events)
 //   tree       sid:u32 bid:u32 level:u8 index:u64       -> 32-byte hash of the perfect
@@ -152,6 +155,7 @@ std::string TreeNodeKey(uint32_t sid, uint32_t bid, int level, uint64_t index);
 
 // ---- meta ------------------------------------------------------------------------
 std::string MarkerKey(std::string_view name);
+std::string CheckpointKey(uint32_t sid, uint32_t bid);
 
 // ---- small values --------------------------------------------------------------
 std::string EncodeU32(uint32_t v);

@@ -20,6 +20,7 @@
 #include "demarche/v1/event.pb.h"
 #include "demarche/v1/scenario.pb.h"
 #include "ledger/event_iterator.h"
+#include "tlog/note.h"
 
 namespace demarche::ledger {
 
@@ -45,6 +46,9 @@ struct Options {
   // when space is freed. 0 = no check (RocksDB still stops writing when a
   // write finds the disk full, and resumes once space is freed).
   uint64_t min_free_disk_bytes = 64 << 20;
+  // Signs each branch's checkpoint (Ledger::Checkpoint) with every commit
+  // group, in the group's write. Null: no checkpoints.
+  std::shared_ptr<const tlog::Signer> checkpoint_signer;
   // Most threads committing AppendAsync's groups at once (each holds one
   // branch while its queue lasts); started as needed.
   int commit_threads = 16;
@@ -84,6 +88,14 @@ struct VerifyResult {
   uint64_t checked = 0;        // events whose hash and link matched
   uint64_t first_bad_seq = 0;  // when !ok: the first event that does not match
   std::string reason;          // when !ok: what does not match
+};
+
+// A signed checkpoint of a branch's tree: a C2SP signed note whose text is
+// the tlog-checkpoint "<key name>/<scenario>/<branch>\n<size>\n<root>\n".
+struct SignedCheckpoint {
+  uint64_t size = 0;
+  std::string root;  // 32 bytes
+  std::string note;
 };
 
 // Whether the ledger can write now (Ledger::Health).
@@ -248,7 +260,7 @@ class Ledger {
   virtual absl::StatusOr<VerifyResult> Verify(std::string_view scenario,
                                               std::string_view branch) = 0;
 
-  // ---- Merkle tree (RFC 6962; ledger/merkle.h) --------------------------------
+  // ---- Merkle tree (RFC 6962; tlog/merkle.h) --------------------------------
   // Each branch lineage is a verifiable log: leaf i is SHA-256(0x00 || the
   // stored bytes of the event at seq i + 1), over the physical chain. A
   // fork's tree at its fork point is its parent's tree there. Sizes are at
@@ -264,6 +276,16 @@ class Ledger {
                                                                     std::string_view branch,
                                                                     uint64_t size1,
                                                                     uint64_t size2) = 0;
+  // The signed checkpoint of the branch's tree at its head: the one the last
+  // commit group signed, or one signed now if the head has none (a new
+  // fork, a ledger from before signing). Never one that the tree does not
+  // extend: once the stored checkpoint disagrees with the tree (a rewritten
+  // data directory) every call is DATA_LOSS. FAILED_PRECONDITION without
+  // Options::checkpoint_signer.
+  virtual absl::StatusOr<SignedCheckpoint> Checkpoint(std::string_view scenario,
+                                                      std::string_view branch) = 0;
+  // The verifier key of the checkpoints (tlog/note.h), "" without a signer.
+  virtual std::string VerifierKey() const = 0;
   // The stored bytes of the lineage's event at `seq` (a leaf's entry),
   // cutoffs ignored. NOT_FOUND if absent.
   virtual absl::StatusOr<std::string> StoredEvent(std::string_view scenario,

@@ -15,7 +15,7 @@ absl::StatusOr<std::string> RocksLedger::TreeRoot(std::string_view scenario,
   if (!r.ok()) return r.status();
   if (absl::Status s = CheckWithinHead(size, r->branch->Head().seq, "tree_size", branch); !s.ok())
     return s;
-  return merkle::Root(size, TreeReader(*store_, *r->branch));
+  return tlog::Root(size, TreeReader(*store_, *r->branch));
 }
 
 absl::StatusOr<std::vector<std::string>> RocksLedger::InclusionProof(std::string_view scenario,
@@ -26,7 +26,7 @@ absl::StatusOr<std::vector<std::string>> RocksLedger::InclusionProof(std::string
   if (!r.ok()) return r.status();
   if (absl::Status s = CheckWithinHead(size, r->branch->Head().seq, "tree_size", branch); !s.ok())
     return s;
-  return merkle::InclusionProof(index, size, TreeReader(*store_, *r->branch));
+  return tlog::InclusionProof(index, size, TreeReader(*store_, *r->branch));
 }
 
 absl::StatusOr<std::vector<std::string>> RocksLedger::ConsistencyProof(std::string_view scenario,
@@ -37,7 +37,7 @@ absl::StatusOr<std::vector<std::string>> RocksLedger::ConsistencyProof(std::stri
   if (!r.ok()) return r.status();
   if (absl::Status s = CheckWithinHead(size2, r->branch->Head().seq, "size2", branch); !s.ok())
     return s;
-  return merkle::ConsistencyProof(size1, size2, TreeReader(*store_, *r->branch));
+  return tlog::ConsistencyProof(size1, size2, TreeReader(*store_, *r->branch));
 }
 
 absl::StatusOr<std::string> RocksLedger::StoredEvent(std::string_view scenario,

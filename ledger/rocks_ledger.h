@@ -1,6 +1,7 @@
 // The RocksDB implementation of Ledger. Its methods are spread over
 // ledger.cc (open, catalog, scenarios, branches, snapshots, waits),
-// proofs.cc (the Merkle tree's roots and proofs),
+// proofs.cc (the Merkle tree's roots and proofs), checkpoints.cc (their
+// signed checkpoints),
 // append.cc (validation, idempotency, group commit), read.cc (iterators,
 // lookups) and verify.cc (the hash-chain audit).
 #pragma once
@@ -110,6 +111,11 @@ class RocksLedger final : public Ledger {
   absl::StatusOr<std::string> StoredEvent(std::string_view scenario, std::string_view branch,
                                           uint64_t seq) override;
 
+  // checkpoints.cc
+  absl::StatusOr<SignedCheckpoint> Checkpoint(std::string_view scenario,
+                                              std::string_view branch) override;
+  std::string VerifierKey() const override;
+
   absl::Status PutSnapshot(std::string_view scenario, std::string_view branch, std::string_view key,
                            std::string_view value) override;
   absl::StatusOr<std::optional<std::pair<std::string, std::string>>> SeekSnapshot(
@@ -133,6 +139,13 @@ class RocksLedger final : public Ledger {
   absl::StatusOr<std::shared_ptr<ScenarioState>> FindScenario(std::string_view name) const;
   absl::StatusOr<Resolved> Resolve(std::string_view scenario, std::string_view branch) const;
   v1::Branch BranchView(const BranchState& b) const;
+  // checkpoints.cc; with branch.checkpoints.mu held. Reads and checks the
+  // stored checkpoint once; then signs the tree at (size, root) and puts it
+  // into `batch`, or returns null if the branch may not be signed.
+  absl::Status LoadCheckpoint(BranchState& branch);
+  std::shared_ptr<const SignedCheckpoint> StageCheckpoint(BranchState& branch, uint64_t size,
+                                                          std::string root,
+                                                          rocksdb::WriteBatch* batch);
   rocksdb::WriteOptions WriteOpts() const;
 
   // append.cc

@@ -6,7 +6,7 @@
 
 namespace demarche::ledger {
 
-merkle::NodeReader TreeReader(const Store& store, const BranchState& branch) {
+tlog::NodeReader TreeReader(const Store& store, const BranchState& branch) {
   return [&store, &branch](int level, uint64_t index) -> absl::StatusOr<std::string> {
     // The node covers leaves [index << level, (index + 1) << level): it is
     // the ancestor's whose fork point it does not pass.
@@ -16,7 +16,7 @@ merkle::NodeReader TreeReader(const Store& store, const BranchState& branch) {
       owner = owner->parent.get();
     auto value = store.Get(store.tree, keys::TreeNodeKey(owner->sid, owner->bid, level, index));
     if (!value.ok()) return value.status();
-    if (!value->has_value() || (*value)->size() != merkle::kHashBytes)
+    if (!value->has_value() || (*value)->size() != tlog::kHashBytes)
       return absl::DataLossError(
           fmt::format("the Merkle tree of branch \"{}\" has no node at level {} index {}",
                       owner->record.name(), level, index));
@@ -34,7 +34,7 @@ absl::Status BuildTrees(Store& store, const std::vector<const BranchState*>& bra
   rocksdb::WriteOptions wo;
   for (const BranchState* b : branches) {
     const uint64_t fork = b->record.fork_after_seq();
-    auto frontier = merkle::Frontier::Of(fork, TreeReader(store, *b));
+    auto frontier = tlog::Frontier::Of(fork, TreeReader(store, *b));
     if (!frontier.ok()) return frontier.status();
     rocksdb::WriteBatch batch;
     auto events = BoundedIterator::OverBranch(store, store.events, b->sid, b->bid, false);
@@ -48,7 +48,7 @@ absl::Status BuildTrees(Store& store, const std::vector<const BranchState*>& bra
                         b->record.name(), expected));
       ++expected;
       const rocksdb::Slice v = events->it->value();
-      frontier->Append(merkle::LeafHash(std::string_view(v.data(), v.size())),
+      frontier->Append(tlog::LeafHash(std::string_view(v.data(), v.size())),
                        [&](int level, uint64_t index, const std::string& h) {
                          PutTreeNode(store, *b, level, index, h, &batch);
                        });

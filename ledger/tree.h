@@ -1,4 +1,4 @@
-// Internal to ledger/: the Merkle tree (ledger/merkle.h) of each branch
+// Internal to ledger/: the Merkle tree (tlog/merkle.h) of each branch
 // lineage, stored in the "tree" column family.
 //
 // Leaf i is SHA-256(0x00 || the stored bytes of the event at seq i + 1), over
@@ -18,13 +18,13 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "ledger/catalog.h"
-#include "ledger/merkle.h"
+#include "tlog/merkle.h"
 #include "ledger/store.h"
 
 namespace demarche::ledger {
 
 // Reads the nodes of `branch`'s lineage. The branch state must outlive it.
-merkle::NodeReader TreeReader(const Store& store, const BranchState& branch);
+tlog::NodeReader TreeReader(const Store& store, const BranchState& branch);
 
 // Adds a node of `branch` (one its append completed) to `batch`.
 void PutTreeNode(const Store& store, const BranchState& branch, int level, uint64_t index,

@@ -10,14 +10,14 @@
 #include <tuple>
 
 #include "ledger/keys.h"
-#include "ledger/merkle.h"
+#include "tlog/merkle.h"
 #include "ledger_test_util.h"
 
 namespace demarche::ledger {
 namespace {
 
-using merkle::LeafHash;
-using merkle::NodeHash;
+using tlog::LeafHash;
+using tlog::NodeHash;
 
 std::string NaiveRoot(const std::vector<std::string>& leaves, size_t begin, size_t end) {
   if (end - begin == 1) return leaves[begin];
@@ -47,7 +47,7 @@ class TreeTest : public ltest::LedgerTest {
   // Every root, inclusion and consistency proof of `branch` up to `head`.
   void ExpectMatchesNaiveTree(const std::string& branch, uint64_t head) {
     const std::vector<std::string> leaves = Leaves(branch, head);
-    std::vector<std::string> roots{merkle::EmptyRoot()};
+    std::vector<std::string> roots{tlog::EmptyRoot()};
     for (uint64_t n = 1; n <= head; ++n) roots.push_back(NaiveRoot(leaves, 0, n));
     for (uint64_t n = 0; n <= head; ++n) {
       SCOPED_TRACE(n);
@@ -55,12 +55,12 @@ class TreeTest : public ltest::LedgerTest {
       for (uint64_t i = 0; i < n; ++i) {
         auto proof = ledger_->InclusionProof("s", branch, i, n);
         ASSERT_TRUE(proof.ok()) << proof.status();
-        EXPECT_TRUE(merkle::VerifyInclusion(i, n, leaves[i], *proof, roots[n]).ok()) << i;
+        EXPECT_TRUE(tlog::VerifyInclusion(i, n, leaves[i], *proof, roots[n]).ok()) << i;
       }
       for (uint64_t m = 1; m <= n; ++m) {
         auto proof = ledger_->ConsistencyProof("s", branch, m, n);
         ASSERT_TRUE(proof.ok()) << proof.status();
-        EXPECT_TRUE(merkle::VerifyConsistency(m, n, *proof, roots[m], roots[n]).ok()) << m;
+        EXPECT_TRUE(tlog::VerifyConsistency(m, n, *proof, roots[m], roots[n]).ok()) << m;
       }
     }
   }
@@ -71,7 +71,7 @@ class TreeTest : public ltest::LedgerTest {
 };
 
 TEST_F(TreeTest, RootsAndProofsAreThoseOfTheStoredBytes) {
-  EXPECT_EQ(Root("main", 0), merkle::EmptyRoot());
+  EXPECT_EQ(Root("main", 0), tlog::EmptyRoot());
   // Groups of uneven sizes, so that appends complete nodes across groups.
   int n = 0;
   for (int group : {1, 2, 5, 3, 8, 1, 13, 4}) {
@@ -126,14 +126,14 @@ TEST_F(TreeTest, AForkSharesItsParentsTreeAndExtendsItProvably) {
     auto proof = ledger_->ConsistencyProof("s", branch, from, size2);
     ASSERT_TRUE(proof.ok()) << proof.status();
     EXPECT_TRUE(
-        merkle::VerifyConsistency(from, size2, *proof, Root(parent, from), Root(branch, size2))
+        tlog::VerifyConsistency(from, size2, *proof, Root(parent, from), Root(branch, size2))
             .ok())
         << branch;
     // ... and not of the parent's later history, which it does not hold.
     if (std::string_view(parent) == "main") {
       auto later = ledger_->ConsistencyProof("s", branch, from + 1, size2);
       ASSERT_TRUE(later.ok()) << later.status();
-      EXPECT_FALSE(merkle::VerifyConsistency(from + 1, size2, *later, Root("main", from + 1),
+      EXPECT_FALSE(tlog::VerifyConsistency(from + 1, size2, *later, Root("main", from + 1),
                                              Root(branch, size2))
                        .ok());
     }

@@ -1,4 +1,4 @@
-// RFC 6962 hashing and proofs (ledger/merkle.h): the test vectors of the
+// RFC 6962 hashing and proofs (tlog/merkle.h): the test vectors of the
 // RFC 6962 reference data (as transparency-dev/merkle's proof tests use
 // them: eight leaves, their roots, and inclusion and consistency proofs),
 // the same corruptions of each proof (wrong index or sizes, a flipped bit in
@@ -8,9 +8,9 @@
 
 #include <gtest/gtest.h>
 
-#include "ledger/merkle.h"
+#include "tlog/merkle.h"
 
-namespace demarche::ledger::merkle {
+namespace demarche::tlog {
 namespace {
 
 std::string Unhex(std::string_view hex) {
@@ -302,4 +302,4 @@ TEST(Merkle, EveryProofOfSmallTreesMatchesANaiveTree) {
 }
 
 }  // namespace
-}  // namespace demarche::ledger::merkle
+}  // namespace demarche::tlog

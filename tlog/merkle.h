@@ -17,7 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-namespace demarche::ledger::merkle {
+namespace demarche::tlog {
 
 inline constexpr size_t kHashBytes = 32;
 
@@ -75,4 +75,4 @@ class Frontier {
   std::vector<std::string> peaks_;  // highest level first, as the set bits of size_
 };
 
-}  // namespace demarche::ledger::merkle
+}  // namespace demarche::tlog

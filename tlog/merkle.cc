@@ -1,12 +1,12 @@
-#include "ledger/merkle.h"
+#include "tlog/merkle.h"
 
 #include <bit>
 
 #include <fmt/format.h>
 
-#include "ledger/canonical.h"
+#include "tlog/sha256.h"
 
-namespace demarche::ledger::merkle {
+namespace demarche::tlog {
 namespace {
 
 // The largest power of two strictly below n (n >= 2).
@@ -256,4 +256,4 @@ std::string Frontier::Root() const {
   return r;
 }
 
-}  // namespace demarche::ledger::merkle
+}  // namespace demarche::tlog
