@@ -25,6 +25,7 @@
 #include "services/health_probe.h"
 #include "services/log.h"
 #include "services/server.h"
+#include "services/signing_key.h"
 #include "services/storage_watch.h"
 
 namespace fs = std::filesystem;
@@ -49,6 +50,9 @@ struct Flags {
   int max_message_mb = 32;
   double release_memory_every_s = 5;
   double min_free_disk_mb = 64;
+  std::string signing_key;  // empty = <data_dir>/signing.key
+  std::string key_name;     // of a key created here; empty = demarche-<random>
+  bool no_signing = false;
   std::string log_level = "info";
   std::string check;
 };
@@ -205,6 +209,25 @@ bool Secure(const Flags& flags, demarche::services::ServerOptions* options) {
   return true;
 }
 
+// The checkpoint signing key from --signing-key, created on first start.
+bool Signing(const Flags& flags, demarche::ledger::Options* options) {
+  std::string path = flags.signing_key;
+  if (path.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(flags.data_dir, ec);
+    path = (std::filesystem::path(flags.data_dir) / "signing.key").string();
+  }
+  auto signer = demarche::services::LoadOrCreateSigningKey(path, flags.key_name);
+  if (!signer.ok()) {
+    Log(LogLevel::kError, "cannot load the signing key", {{"error", Str(signer.status())}});
+    return false;
+  }
+  Log(LogLevel::kInfo, "signing checkpoints",
+      {{"signing_key", path}, {"verifier_key", signer->verifier().Key()}});
+  options->checkpoint_signer = std::make_shared<const demarche::tlog::Signer>(*std::move(signer));
+  return true;
+}
+
 int Serve(const Flags& flags, const sigset_t& signals) {
   Log(LogLevel::kInfo, "starting",
       {{"listen", flags.listen},
@@ -217,6 +240,7 @@ int Serve(const Flags& flags, const sigset_t& signals) {
   demarche::ledger::Options ledger_options;
   ledger_options.sync = !flags.no_sync;
   ledger_options.min_free_disk_bytes = static_cast<uint64_t>(flags.min_free_disk_mb * (1 << 20));
+  if (!flags.no_signing && !Signing(flags, &ledger_options)) return 1;
   auto ledger = demarche::ledger::Ledger::Open(flags.data_dir, ledger_options);
   if (!ledger.ok()) {
     Log(LogLevel::kError, "cannot open data dir",
@@ -330,6 +354,13 @@ int main(int argc, char** argv) {
                  "once space is freed (0 = only when the disk is full)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1048576.0));
+  app.add_option("--signing-key", flags.signing_key,
+                 "File of the Ed25519 key that signs checkpoints (C2SP signed note); created "
+                 "with mode 0600 if missing (default: signing.key in --data-dir)");
+  app.add_option("--key-name", flags.key_name,
+                 "Name of a key created now, the first part of every checkpoint's origin "
+                 "(default: demarche-<8 random hex digits>)");
+  app.add_flag("--no-signing", flags.no_signing, "Sign no checkpoints (GetCheckpoint refused)");
   app.add_option("--log-level", flags.log_level, "debug, info, warn or error")
       ->capture_default_str()
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));

@@ -131,6 +131,15 @@ class AuditServiceImpl final : public v1::AuditService::Service {
   grpc::Status GetServerStatus(grpc::ServerContext* context,
                                const v1::GetServerStatusRequest* request,
                                v1::ServerStatus* response) override;
+  // audit_proofs.cc
+  grpc::Status GetCheckpoint(grpc::ServerContext* context, const v1::GetCheckpointRequest* request,
+                             v1::Checkpoint* response) override;
+  grpc::Status GetInclusionProof(grpc::ServerContext* context,
+                                 const v1::GetInclusionProofRequest* request,
+                                 v1::InclusionProof* response) override;
+  grpc::Status GetConsistencyProof(grpc::ServerContext* context,
+                                   const v1::GetConsistencyProofRequest* request,
+                                   v1::ConsistencyProof* response) override;
 
  private:
   absl::Status DoHistory(grpc::ServerContext* context, const v1::HistoryRequest& request,

@@ -68,6 +68,7 @@ std::vector<uint64_t> Seqs(const std::vector<v1::Event>& events) {
 void ServiceTest::SetUp() {
   ledger::Options options;
   options.sync = false;  // tests need no fsync; durability is the ledger's tests' job
+  options.checkpoint_signer = signer_;
   auto ledger = ledger::Ledger::Open((dir_.path() / "data").string(), options);
   ASSERT_TRUE(ledger.ok()) << ledger.status();
   ledger_ = std::move(*ledger);

@@ -75,6 +75,9 @@ class ServiceTest : public ::testing::Test {
   uint64_t Head(const std::string& branch = "main", const std::string& scenario = "talks");
 
   TempDir dir_;
+  // Signs the ledger's checkpoints.
+  std::shared_ptr<const tlog::Signer> signer_ =
+      std::make_shared<const tlog::Signer>(*tlog::Signer::Generate("test-server"));
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<services::Server> server_;
   std::shared_ptr<grpc::Channel> channel_;
