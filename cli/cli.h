@@ -50,6 +50,7 @@ void AddReadCommands(CLI::App& app, Cli& cli);    // scenarios, log, show, expor
 void AddReplayCommands(CLI::App& app, Cli& cli);  // state, timeline, diff
 void AddBranchCommands(CLI::App& app, Cli& cli);  // branch create/list/compare
 void AddWriteCommands(CLI::App& app, Cli& cli);   // append, import
-void AddAuditCommands(CLI::App& app, Cli& cli);   // verify, audit, status
+void AddAuditCommands(CLI::App& app, Cli& cli);   // audit, status
+void AddVerifyCommands(CLI::App& app, Cli& cli);  // verify, trust
 
 }  // namespace demarche::cli

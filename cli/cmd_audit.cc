@@ -1,4 +1,4 @@
-// Auditing: verify the hash chains; who recorded what, when; the server's status.
+// Auditing: who recorded what, when; the server's status (verify: cmd_verify.cc).
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
@@ -8,31 +8,6 @@
 
 namespace demarche::cli {
 namespace {
-
-int RunVerify(const Globals& g, const std::string& branch) {
-  Client c(g);
-  grpc::ClientContext ctx;
-  c.Prepare(ctx, true);  // a long chain takes as long as it takes
-  v1::VerifyRequest req;
-  req.set_scenario(g.scenario);
-  req.set_branch(branch);
-  v1::VerifyResponse resp;
-  grpc::Status st = c.audit().Verify(&ctx, req, &resp);
-  if (!st.ok()) return c.Fail(st, "verifying");
-  if (g.json) {
-    PrintJson(resp);
-  } else {
-    Table t({"BRANCH", "CHAIN", "CHECKED", "FIRST BAD SEQ", "REASON"});
-    for (const auto& b : resp.branches()) {
-      t.Add({b.branch(), b.ok() ? "ok" : "BROKEN", fmt::format("{}", b.checked()),
-             b.ok() ? "" : fmt::format("{}", b.first_bad_seq()), b.reason()});
-    }
-    fmt::print("{}", t.Render(TerminalWidth()));
-    fmt::print("{}\n", resp.ok() ? "every hash and link checks out"
-                                 : "verification FAILED: the events named above were altered");
-  }
-  return resp.ok() ? kOk : kOther;
-}
 
 struct AuditOpts {
   std::string branch, by;  // empty branch: every branch
@@ -91,13 +66,6 @@ int RunStatus(const Globals& g) {
 
 void AddAuditCommands(CLI::App& app, Cli& cli) {
   const Globals& g = cli.globals;
-
-  auto branch = std::make_shared<std::string>();
-  auto* verify = app.add_subcommand(
-      "verify", "Walk the hash chains; name the first altered event (exit 1 if any)");
-  verify->add_option("-b,--branch", *branch, "Only this branch (default: every branch)");
-  verify->callback(
-      [&cli, &g, branch] { cli.action = [&g, branch] { return RunVerify(g, *branch); }; });
 
   auto ao = std::make_shared<AuditOpts>();
   auto* audit = app.add_subcommand("audit", "Who recorded each event of a branch, and when");

@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   AddBranchCommands(app, cli);
   AddWriteCommands(app, cli);
   AddAuditCommands(app, cli);
+  AddVerifyCommands(app, cli);
 
   try {
     app.parse(argc, argv);

@@ -2,7 +2,7 @@
 # The real demarche binary against a real demarched (ephemeral port, fresh
 # data dir with the bundled record): output and exit codes.
 #   cli_test.sh GROUP DEMARCHE DEMARCHED REPO_ROOT
-# GROUP: offline (no server) | read | replay | branch | write | follow | audit | readme
+# GROUP: offline (no server) | read | replay | branch | write | follow | audit | proofs | readme
 set -uo pipefail
 group=$1 cli=$(realpath "$2") server_bin=${3:+$(realpath "$3")} repo=$(realpath "$4")
 tmp=$(mktemp -d)
@@ -12,6 +12,8 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
+# Pinned keys and seen checkpoints of this run only.
+export DEMARCHE_TRUST_DIR=$tmp/trust
 fails=0 checks=0
 addr=127.0.0.1:1  # nothing listens here until start_server
 
@@ -49,10 +51,11 @@ json_ok() {  # every stdout line parses as JSON
     fail "stdout is not JSON lines"
 }
 
-start_server() {
+start_server() {  # [data=DIR] start_server [DEMARCHED FLAGS...]: data dir $tmp/${data:-data}
   [ -x "$server_bin" ] || { echo "no demarched binary: $server_bin"; exit 1; }
-  "$server_bin" --listen 127.0.0.1:0 --data-dir "$tmp/data" --load-bundled --no-sync \
-    --port-file "$tmp/port" --log-level warn 2>"$tmp/server.log" &
+  rm -f "$tmp/port"
+  "$server_bin" --listen 127.0.0.1:0 --data-dir "$tmp/${data:-data}" --load-bundled --no-sync \
+    --port-file "$tmp/port" --log-level warn "$@" 2>"$tmp/server.log" &
   server_pid=$!
   for _ in $(seq 1 200); do
     [ -s "$tmp/port" ] && break
@@ -335,6 +338,49 @@ audit)
   expect 0 --json audit --branch usa-accepts-package-deal
   json_ok
   expect 3 audit --branch nowhere
+  ;;
+
+proofs)
+  # A client pins the server's key, then holds it to every checkpoint it saw.
+  start_server --key-name demarche.test
+  expect 0 verify
+  err_has "checkpoints not checked: no trusted key"
+  expect 4 trust add "demarche.test+00000000+AAAA"
+  expect 0 trust add --from-server
+  out_has "trusted demarche.test+"
+  err_has "compare it with the key its operator publishes"
+  expect 0 trust add --from-server
+  out_has "already trusted"
+  expect 0 verify
+  out_has "first seen"
+  out_has "extends main at"
+  out_has "checkpoints signed by a trusted key"
+  expect 0 verify
+  out_has "same as seen before"
+  event extra-1 2004-06-01 "one more" >"$tmp/one.json"
+  expect 0 append --branch usa-accepts-package-deal "$tmp/one.json"
+  expect 0 verify --branch usa-accepts-package-deal
+  out_has "extends the 35 seen before"
+  out_has "same as seen before"
+  kill "$server_pid"; wait "$server_pid" 2>/dev/null; server_pid=""
+
+  # The same key over a rewritten history: one summary altered, the events
+  # re-recorded and every hash recomputed. The server's own chain check
+  # passes; the client, which saw the true checkpoint, refuses it.
+  cp -r "$repo/data/six-party-talks" "$tmp/forged"
+  sed -i '0,/"summary":"/s//"summary":"(forged) /' "$tmp/forged/events.jsonl"
+  data=data2 start_server --bundle-dir "$tmp/forged" --signing-key "$tmp/data/signing.key"
+  expect 0 append --branch usa-accepts-package-deal "$tmp/one.json"
+  expect 1 verify
+  out_has "every hash and link checks out"
+  err_has "history was rewritten"
+  expect 1 verify --branch main
+  err_has "history was rewritten"
+  # A key it has not pinned signs nothing it accepts.
+  kill "$server_pid"; wait "$server_pid" 2>/dev/null; server_pid=""
+  data=data3 start_server
+  expect 1 verify
+  err_has "no signature by a trusted key"
   ;;
 
 readme)
