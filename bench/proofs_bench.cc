@@ -88,7 +88,13 @@ double Durable(const std::string& dir, bool signing, int threads, int total) {
   db::Generator gen(go);
   auto ledger = OpenFresh(dir, true, signing ? NewSigner() : nullptr, gen);
   std::vector<std::vector<demarche::v1::Event>> work(threads);
-  for (int i = 0; i < total; ++i) work[i % threads].push_back(gen.Next());
+  // Threads append out of generation order: moves that name an earlier
+  // event (responses, corrections, aid deliveries) would not resolve, so they are left out.
+  for (int i = 0; i < total;) {
+    demarche::v1::Event e = gen.Next();
+    if (e.move().has_response() || e.move().has_correction() || e.move().has_aid()) continue;
+    work[i++ % threads].push_back(std::move(e));
+  }
   const auto t0 = db::Clock::now();
   std::vector<std::thread> ts;
   for (int t = 0; t < threads; ++t)
