@@ -56,8 +56,8 @@ TEST(BundleFiles, EveryLineParses) {
 TEST(BundleFiles, QuotesAreVerbatimSpansOfTheSeed) {
   ASSERT_TRUE(std::filesystem::exists(kSeedPath))
       << "the source document is missing: " << kSeedPath
-      << " (the record's quotes are checked against it; it lives next to the repository in "
-         "../shared/seeds/)";
+      << " (the record's quotes are checked against it; a copy of the seed document "
+         "../shared/seeds/000_540a05e8643012a8.txt)";
   const std::string seed = ReadText(kSeedPath);
   ASSERT_FALSE(seed.empty());
 

@@ -26,7 +26,10 @@ namespace demarche::testing {
 
 inline const std::string kSourceDir = DEMARCHE_SOURCE_DIR;
 inline const std::string kBundleDir = kSourceDir + "/data/six-party-talks";
-inline const std::string kSeedPath = kSourceDir + "/../shared/seeds/000_540a05e8643012a8.txt";
+// A copy of ../shared/seeds/000_540a05e8643012a8.txt, so that a clean clone
+// checks the quotes with nothing beside it.
+inline const std::string kSeedPath =
+    kSourceDir + "/data/six-party-talks/source/000_540a05e8643012a8.txt";
 inline const std::string kSeedDocument =
     "Quinones, North Korea's Multilateral Strategy in the Six Party Talks (June 2004)";
 
