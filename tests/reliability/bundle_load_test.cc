@@ -5,6 +5,7 @@
 // starts skipped the load because a scenario existed.
 //
 // DEMARCHE_BUNDLE_CYCLES (default 24) and DEMARCHE_CRASH_SEED set the run.
+#include <algorithm>
 #include <cstdlib>
 #include <random>
 #include <thread>
@@ -57,6 +58,8 @@ TEST(BundleLoadTest, AKilledFirstLoadAlwaysEndsWithTheWholeRecord) {
   Record reference;
   std::chrono::microseconds start_time{};
   std::chrono::microseconds load_time{};
+  std::chrono::milliseconds load_end{};  // after the "starting" line
+  int64_t exec_us = 0;                   // from the spawn to that line
   {
     DemarchedProcess server(ref_dir.path() / "work", ref_dir.path() / "data", LoadArgs());
     const auto t0 = std::chrono::steady_clock::now();
@@ -72,6 +75,21 @@ TEST(BundleLoadTest, AKilledFirstLoadAlwaysEndsWithTheWholeRecord) {
     const size_t ms = log.find(" ms=", line);
     ASSERT_NE(ms, std::string::npos) << log;
     load_time = std::chrono::milliseconds(std::atoi(log.c_str() + ms + 4) + 1);
+    // When the load ended, after the process logged its start: the log's
+    // "ts=...HH:MM:SS.mmmZ" of both lines (the load ends as it is logged).
+    auto ts_ms = [&](size_t at) {
+      const size_t ts = log.rfind("ts=", at);
+      const size_t t = log.find('T', ts);
+      return ((std::atoi(log.c_str() + t + 1) * 60 + std::atoi(log.c_str() + t + 4)) * 60 +
+              std::atoi(log.c_str() + t + 7)) *
+                 1000 +
+             std::atoi(log.c_str() + t + 10);
+    };
+    const int starting = ts_ms(log.find("msg=starting"));
+    load_end = std::chrono::milliseconds(ts_ms(line) - starting);
+    // The start-up as the test saw it (spawn to port file) less as logged.
+    exec_us = std::max<int64_t>(
+        0, start_time.count() - 1000 * (ts_ms(log.find("msg=serving")) - starting));
     Dump dump;
     ASSERT_TRUE(DumpOffline(ref_dir.path() / "data", &dump, &why)) << why;
     reference = RecordOf(dump);
@@ -80,18 +98,22 @@ TEST(BundleLoadTest, AKilledFirstLoadAlwaysEndsWithTheWholeRecord) {
   ASSERT_GT(EventsIn(reference), 50u);
 
   int partial = 0;  // kills that left a record started but not finished
-  for (int cycle = 0; cycle < cycles; ++cycle) {
+  // A kill lands between two of the load's writes only sometimes: past the
+  // planned cycles, go on (up to four times as many) until one has.
+  int cycle = 0;
+  for (; cycle < cycles || (partial == 0 && cycles >= 12 && cycle < 4 * cycles); ++cycle) {
     SCOPED_TRACE(fmt::format("cycle {}", cycle));
     TempDir dir;
     DemarchedProcess server(dir.path() / "work", dir.path() / "data", LoadArgs());
-    // Kill in the last part of the start-up, where the load runs (it ends
-    // just before the port file is written): a window of twice the
-    // load's length before the server was ready, so that kills land before,
-    // inside and after the load.
-    const int64_t window = std::min<int64_t>(start_time.count(), 2 * load_time.count());
-    const auto delay =
-        std::chrono::microseconds(start_time.count() - window +
-                                  static_cast<int64_t>(rng() % static_cast<uint64_t>(window + 1)));
+    // Kill around the load, as the reference start placed it (its end
+    // after the "starting" line, plus the time to exec and reach it): a
+    // window from two loads' length before its start to one after its end,
+    // so that kills land before, inside and after the load.
+    const int64_t load = load_time.count(), end = load_end.count() * 1000 + exec_us;
+    const int64_t from = std::max<int64_t>(0, end - 3 * load);
+    const int64_t window = std::min<int64_t>(start_time.count(), end + load) - from;
+    const auto delay = std::chrono::microseconds(
+        from + static_cast<int64_t>(rng() % static_cast<uint64_t>(std::max<int64_t>(window, 1))));
     ASSERT_TRUE(server.Spawn());
     std::this_thread::sleep_for(delay);
     server.Kill();
@@ -132,9 +154,12 @@ TEST(BundleLoadTest, AKilledFirstLoadAlwaysEndsWithTheWholeRecord) {
     ASSERT_EQ(server.Terminate(std::chrono::seconds(30)), 0) << server.StderrTail();
     EXPECT_NE(server.StderrTail().find("bundle skipped: already loaded"), std::string::npos);
   }
-  std::printf("bundle load: %d cycles, %d killed mid-load (start-up %.1f ms, load %.1f ms)\n",
-              cycles, partial, static_cast<double>(start_time.count()) / 1000,
-              static_cast<double>(load_time.count()) / 1000);
+  std::printf(
+      "bundle load: %d cycles, %d killed mid-load (start-up %.1f ms, load %.1f ms ending %lld ms "
+      "after the start line, exec %.1f ms)\n",
+      cycle, partial, static_cast<double>(start_time.count()) / 1000,
+      static_cast<double>(load_time.count()) / 1000, static_cast<long long>(load_end.count()),
+      static_cast<double>(exec_us) / 1000);
   // Kills over that window land inside the load often enough that some must
   // have; otherwise the test proved nothing.
   if (cycles >= 12) {
