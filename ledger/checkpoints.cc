@@ -25,10 +25,9 @@ namespace {
 // The checkpoint of a stored note, its signature not checked (a key that
 // signed before may have been replaced since).
 absl::StatusOr<tlog::Checkpoint> CheckpointOfNote(std::string_view note) {
-  const size_t split = note.rfind("\n\n");
-  if (split == std::string_view::npos)
-    return absl::DataLossError("the stored checkpoint is not a signed note");
-  return tlog::ParseCheckpoint(note.substr(0, split + 1));
+  auto parsed = tlog::ParseNote(note);
+  if (!parsed.ok()) return parsed.status();
+  return tlog::ParseCheckpoint(parsed->text);
 }
 
 }  // namespace

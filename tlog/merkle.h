@@ -16,10 +16,11 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "tlog/sha256.h"
 
 namespace demarche::tlog {
 
-inline constexpr size_t kHashBytes = 32;
+inline constexpr size_t kHashBytes = kSha256Bytes;
 
 std::string LeafHash(std::string_view entry);
 std::string NodeHash(std::string_view left, std::string_view right);

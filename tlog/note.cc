@@ -20,11 +20,15 @@ constexpr std::string_view kDash = "\xE2\x80\x94 ";  // U+2014 EM DASH, space
 // Notes are small; a bound keeps a hostile one from costing much.
 constexpr size_t kMaxSignatures = 100;
 
+// The big-endian u32 of the first 4 bytes.
+uint32_t U32(std::string_view b) {
+  return (uint32_t{static_cast<uint8_t>(b[0])} << 24) |
+         (uint32_t{static_cast<uint8_t>(b[1])} << 16) |
+         (uint32_t{static_cast<uint8_t>(b[2])} << 8) | uint32_t{static_cast<uint8_t>(b[3])};
+}
+
 uint32_t KeyId(std::string_view name, std::string_view public_key) {
-  std::string h = Sha256(fmt::format("{}\n{}{}", name, kEd25519, public_key));
-  return (uint32_t{static_cast<uint8_t>(h[0])} << 24) |
-         (uint32_t{static_cast<uint8_t>(h[1])} << 16) |
-         (uint32_t{static_cast<uint8_t>(h[2])} << 8) | uint32_t{static_cast<uint8_t>(h[3])};
+  return U32(Sha256(fmt::format("{}\n{}{}", name, kEd25519, public_key)));
 }
 
 std::string IdBytes(uint32_t id) {
@@ -225,22 +229,21 @@ absl::StatusOr<std::string> SignNote(std::string_view text, const Signer& signer
                      Base64(IdBytes(signer.key_id()) + *sig));
 }
 
-absl::StatusOr<OpenedNote> OpenNote(std::string_view note, const std::vector<Verifier>& verifiers) {
+absl::StatusOr<ParsedNote> ParseNote(std::string_view note) {
   const size_t split = note.rfind("\n\n");
   if (split == std::string_view::npos || note.back() != '\n')
     return absl::InvalidArgumentError(
         "note: expected the text, a blank line and signature lines, each ending in a newline");
-  OpenedNote out;
+  ParsedNote out;
   out.text = std::string(note.substr(0, split + 1));
   if (absl::Status s = CheckText(out.text); !s.ok()) return s;
   std::string_view sigs = note.substr(split + 2);
   sigs.remove_suffix(1);
-  size_t lines = 0;
   for (size_t begin = 0; begin <= sigs.size();) {
     const size_t end = std::min(sigs.find('\n', begin), sigs.size());
     std::string_view line = sigs.substr(begin, end - begin);
     begin = end + 1;
-    if (++lines > kMaxSignatures)
+    if (out.signatures.size() == kMaxSignatures)
       return absl::InvalidArgumentError(
           fmt::format("note: more than {} signatures", kMaxSignatures));
     if (!line.starts_with(kDash))
@@ -257,11 +260,19 @@ absl::StatusOr<OpenedNote> OpenNote(std::string_view note, const std::vector<Ver
     if (!raw || raw->size() < 5)
       return absl::InvalidArgumentError(
           "note: a signature must be the base64 of its key id and bytes");
-    sig.key_id = (uint32_t{static_cast<uint8_t>((*raw)[0])} << 24) |
-                 (uint32_t{static_cast<uint8_t>((*raw)[1])} << 16) |
-                 (uint32_t{static_cast<uint8_t>((*raw)[2])} << 8) |
-                 uint32_t{static_cast<uint8_t>((*raw)[3])};
+    sig.key_id = U32(*raw);
     sig.signature = raw->substr(4);
+    out.signatures.push_back(std::move(sig));
+  }
+  return out;
+}
+
+absl::StatusOr<OpenedNote> OpenNote(std::string_view note, const std::vector<Verifier>& verifiers) {
+  auto parsed = ParseNote(note);
+  if (!parsed.ok()) return parsed.status();
+  OpenedNote out;
+  out.text = std::move(parsed->text);
+  for (NoteSignature& sig : parsed->signatures) {
     const Verifier* known = nullptr;
     for (const Verifier& v : verifiers)
       if (v.name() == sig.name && v.key_id() == sig.key_id) known = &v;

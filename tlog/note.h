@@ -73,6 +73,14 @@ struct NoteSignature {
   std::string signature;  // without the key id
 };
 
+// A note's text and signature lines, none checked: ParseNote only reads
+// the format (INVALID_ARGUMENT naming what is malformed).
+struct ParsedNote {
+  std::string text;
+  std::vector<NoteSignature> signatures;
+};
+absl::StatusOr<ParsedNote> ParseNote(std::string_view note);
+
 struct OpenedNote {
   std::string text;
   std::vector<NoteSignature> verified;    // by a key of `verifiers`
