@@ -56,8 +56,7 @@ TEST(BundleFiles, EveryLineParses) {
 TEST(BundleFiles, QuotesAreVerbatimSpansOfTheSeed) {
   ASSERT_TRUE(std::filesystem::exists(kSeedPath))
       << "the source document is missing: " << kSeedPath
-      << " (the record's quotes are checked against it; a copy of the seed document "
-         "../shared/seeds/000_540a05e8643012a8.txt)";
+      << " (the seed document the record's quotes are checked against)";
   const std::string seed = ReadText(kSeedPath);
   ASSERT_FALSE(seed.empty());
 

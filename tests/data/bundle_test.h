@@ -26,8 +26,8 @@ namespace demarche::testing {
 
 inline const std::string kSourceDir = DEMARCHE_SOURCE_DIR;
 inline const std::string kBundleDir = kSourceDir + "/data/six-party-talks";
-// A copy of ../shared/seeds/000_540a05e8643012a8.txt, so that a clean clone
-// checks the quotes with nothing beside it.
+// The seed document (Quinones, June 2004), kept in the repository so that a
+// clean clone checks the quotes with nothing beside it.
 inline const std::string kSeedPath =
     kSourceDir + "/data/six-party-talks/source/000_540a05e8643012a8.txt";
 inline const std::string kSeedDocument =

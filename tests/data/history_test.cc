@@ -1,6 +1,6 @@
 // Historical questions answered from the bundled record through the replay
 // engine, each asserted against what the source document says
-// (shared/seeds/000_540a05e8643012a8.txt: Quinones, June 2004). The quoted
+// (data/six-party-talks/source/000_540a05e8643012a8.txt: Quinones, June 2004). The quoted
 // sentence each answer rests on is in the comment above its assertions.
 #include <deque>
 #include <optional>
