@@ -286,10 +286,16 @@ class Ledger {
                                                       std::string_view branch) = 0;
   // The verifier key of the checkpoints (tlog/note.h), "" without a signer.
   virtual std::string VerifierKey() const = 0;
-  // The stored bytes of the lineage's event at `seq` (a leaf's entry),
-  // cutoffs ignored. NOT_FOUND if absent.
-  virtual absl::StatusOr<std::string> StoredEvent(std::string_view scenario,
-                                                  std::string_view branch, uint64_t seq) = 0;
+  // The stored bytes (the leaves' entries) of the lineage's events at seqs
+  // from_seq, from_seq + 1, ... up to `count` of them, fewer if the head
+  // comes first; cutoffs ignored. INVALID_ARGUMENT "from_seq" for 0.
+  virtual absl::StatusOr<std::vector<std::string>> StoredEvents(std::string_view scenario,
+                                                                std::string_view branch,
+                                                                uint64_t from_seq,
+                                                                size_t count) = 0;
+  // The one at `seq`; NOT_FOUND beyond the head.
+  absl::StatusOr<std::string> StoredEvent(std::string_view scenario, std::string_view branch,
+                                          uint64_t seq);
 
   // ---- Snapshots (a cache for replay; may be deleted at any time) ----------
   // Opaque keys ordered bytewise, scoped to one branch.

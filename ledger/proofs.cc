@@ -1,5 +1,7 @@
 // The Merkle tree's roots and proofs (Ledger::TreeRoot, InclusionProof,
-// ConsistencyProof, StoredEvent), read from the "tree" column family.
+// ConsistencyProof, StoredEvents), read from the "tree" column family.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "ledger/quote.h"
@@ -40,18 +42,45 @@ absl::StatusOr<std::vector<std::string>> RocksLedger::ConsistencyProof(std::stri
   return tlog::ConsistencyProof(size1, size2, TreeReader(*store_, *r->branch));
 }
 
-absl::StatusOr<std::string> RocksLedger::StoredEvent(std::string_view scenario,
-                                                     std::string_view branch, uint64_t seq) {
+absl::StatusOr<std::vector<std::string>> RocksLedger::StoredEvents(std::string_view scenario,
+                                                                   std::string_view branch,
+                                                                   uint64_t from_seq,
+                                                                   size_t count) {
+  if (from_seq == 0) return absl::InvalidArgumentError("from_seq: must be at least 1");
   auto r = Resolve(scenario, branch);
   if (!r.ok()) return r.status();
   const uint64_t head = r->branch->Head().seq;
+  std::vector<std::string> out;
+  if (from_seq > head || count == 0) return out;
+  const uint64_t last = count > head - from_seq ? head : from_seq + count - 1;
+  out.reserve(last - from_seq + 1);
   for (const Segment& s : Lineage(*r->branch, head, /*honour_cutoffs=*/false)) {
-    if (seq < s.lo || seq > s.hi) continue;
-    auto value = store_->Get(store_->events, keys::EncodeEventKey({r->branch->sid, s.bid, seq}));
-    if (!value.ok()) return value.status();
-    if (value->has_value()) return **std::move(value);
+    const uint64_t lo = std::max(s.lo, from_seq), hi = std::min(s.hi, last);
+    if (lo > hi) continue;
+    const uint32_t sid = r->branch->sid;
+    BoundedIterator it(*store_, store_->events, keys::EncodeEventKey({sid, s.bid, lo}),
+                       keys::EncodeEventKey({sid, s.bid, hi + 1}), /*fill_cache=*/false);
+    uint64_t want = lo;
+    for (it.it->SeekToFirst(); it.it->Valid() && want <= hi; it.it->Next(), ++want) {
+      auto k = keys::DecodeEventKey(it.it->key().ToStringView());
+      if (!k || k->seq != want) break;
+      out.emplace_back(it.it->value().ToStringView());
+    }
+    if (absl::Status st = FromRocks(it.it->status(), "reading stored events"); !st.ok()) return st;
+    if (want <= hi)
+      return absl::DataLossError(
+          fmt::format("branch {} has no stored event at seq {}", Quote(branch), want));
   }
-  return absl::NotFoundError(fmt::format("no event at seq {} in branch {}", seq, Quote(branch)));
+  return out;
+}
+
+absl::StatusOr<std::string> Ledger::StoredEvent(std::string_view scenario, std::string_view branch,
+                                                uint64_t seq) {
+  auto events = StoredEvents(scenario, branch, seq, 1);
+  if (!events.ok()) return events.status();
+  if (events->empty())
+    return absl::NotFoundError(fmt::format("no event at seq {} in branch {}", seq, Quote(branch)));
+  return std::move(events->front());
 }
 
 }  // namespace demarche::ledger

@@ -108,8 +108,9 @@ class RocksLedger final : public Ledger {
   absl::StatusOr<std::vector<std::string>> ConsistencyProof(std::string_view scenario,
                                                             std::string_view branch, uint64_t size1,
                                                             uint64_t size2) override;
-  absl::StatusOr<std::string> StoredEvent(std::string_view scenario, std::string_view branch,
-                                          uint64_t seq) override;
+  absl::StatusOr<std::vector<std::string>> StoredEvents(std::string_view scenario,
+                                                        std::string_view branch, uint64_t from_seq,
+                                                        size_t count) override;
 
   // checkpoints.cc
   absl::StatusOr<SignedCheckpoint> Checkpoint(std::string_view scenario,

@@ -2,6 +2,8 @@
 // consistency proofs of a branch's Merkle tree (ledger/tree.h). Sizes of 0
 // mean the head; impossible arguments are INVALID_ARGUMENT naming the
 // field (as transparency-dev/merkle), a size beyond the head OUT_OF_RANGE.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "services/rpc.h"
@@ -112,6 +114,54 @@ grpc::Status AuditServiceImpl::GetConsistencyProof(grpc::ServerContext* context,
                  response->set_root1(std::move(root1));
                  return absl::OkStatus();
                });
+}
+
+grpc::Status AuditServiceImpl::GetEntries(grpc::ServerContext* context,
+                                          const v1::GetEntriesRequest* request,
+                                          grpc::ServerWriter<v1::Entries>* writer) {
+  // Batches of at most this many entries or (about) bytes: a message well
+  // under gRPC's 4 MiB default receive limit, few enough round trips.
+  constexpr size_t kBatchEntries = 1024, kBatchBytes = 1 << 20;
+  return Serve(
+      *backend_->auth, Role::kReader, "read entries", context, "GetEntries", [&]() -> absl::Status {
+        const v1::GetEntriesRequest& r = *request;
+        DEMARCHE_RETURN_IF_ERROR(ValidateBranch(r.scenario(), r.branch()));
+        if (r.from_seq() == 0) return absl::InvalidArgumentError("from_seq: must be at least 1");
+        ledger::Ledger& ledger = *backend_->ledger;
+        if (r.to_seq() != 0 && r.to_seq() < r.from_seq())
+          return absl::InvalidArgumentError(
+              fmt::format("to_seq: {} is before from_seq {}", r.to_seq(), r.from_seq()));
+        DEMARCHE_ASSIGN_OR_RETURN(uint64_t head, SizeOrHead(ledger, r.scenario(), r.branch(), 0));
+        const uint64_t to = r.to_seq() == 0 ? head : r.to_seq();
+        if (to > head || r.from_seq() > head)
+          return absl::OutOfRangeError(fmt::format("{}: {} is beyond the head {} of branch {}",
+                                                   r.to_seq() == 0 ? "from_seq" : "to_seq",
+                                                   std::max(to, r.from_seq()), head, r.branch()));
+        v1::Entries batch;
+        size_t bytes = 0;
+        for (uint64_t seq = r.from_seq(); seq <= to;) {
+          if (context->IsCancelled()) return CancelledStatus(context);
+          DEMARCHE_ASSIGN_OR_RETURN(
+              std::vector<std::string> events,
+              ledger.StoredEvents(r.scenario(), r.branch(), seq,
+                                  std::min<uint64_t>(kBatchEntries, to - seq + 1)));
+          if (events.empty())
+            return absl::InternalError(fmt::format("no stored event at seq {}", seq));
+          for (std::string& e : events) {
+            if (batch.entries_size() == 0) batch.set_first_seq(seq);
+            bytes += e.size();
+            batch.add_entries(std::move(e));
+            ++seq;
+            if (batch.entries_size() == kBatchEntries || bytes >= kBatchBytes) {
+              if (!writer->Write(batch)) return CancelledStatus(context);
+              batch.Clear();
+              bytes = 0;
+            }
+          }
+        }
+        if (batch.entries_size() > 0 && !writer->Write(batch)) return CancelledStatus(context);
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace demarche::services

@@ -140,6 +140,8 @@ class AuditServiceImpl final : public v1::AuditService::Service {
   grpc::Status GetConsistencyProof(grpc::ServerContext* context,
                                    const v1::GetConsistencyProofRequest* request,
                                    v1::ConsistencyProof* response) override;
+  grpc::Status GetEntries(grpc::ServerContext* context, const v1::GetEntriesRequest* request,
+                          grpc::ServerWriter<v1::Entries>* writer) override;
 
  private:
   absl::Status DoHistory(grpc::ServerContext* context, const v1::HistoryRequest& request,
