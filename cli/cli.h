@@ -52,5 +52,13 @@ void AddBranchCommands(CLI::App& app, Cli& cli);  // branch create/list/compare
 void AddWriteCommands(CLI::App& app, Cli& cli);   // append, import
 void AddAuditCommands(CLI::App& app, Cli& cli);   // audit, status
 void AddVerifyCommands(CLI::App& app, Cli& cli);  // verify, trust
+void AddBundleCommands(CLI::App& app, Cli& cli);  // verify-bundle
+
+// export --bundle (cmd_bundle.cc): the audit bundle of `branch` and its
+// ancestors (every branch when empty) written to `path`.
+int RunExportBundle(const Globals& g, const std::string& branch, const std::string& path,
+                    const std::string& trust_dir);
+// --trust-dir (env DEMARCHE_TRUST_DIR): pinned keys and seen checkpoints.
+void AddTrustDirOption(CLI::App* command, std::string* dir);
 
 }  // namespace demarche::cli

@@ -10,6 +10,7 @@
 #include "cli/client.h"
 #include "cli/dates.h"
 #include "cli/output.h"
+#include "cli/prove.h"
 #include "cli/render.h"
 
 namespace demarche::cli {
@@ -44,6 +45,8 @@ struct LogOpts {
   bool reverse = false, by_date = false;
   uint32_t limit = 0;
   uint64_t known_at = 0;
+  bool prove = false;
+  std::string trust_dir;
 };
 
 // Streams Read into `each`; returns the exit code.
@@ -74,25 +77,31 @@ int RunLog(const Globals& g, const LogOpts& o) {
   req.set_known_at(o.known_at);
   Client c(g);
   Table t(EventHeaders());
+  std::vector<v1::Event> shown;
   int rc = ReadEvents(c, req, false, [&](const v1::Event& e) {
     if (g.json) {
       PrintJson(e);
     } else {
       t.Add(EventRow(e));
     }
+    if (o.prove) shown.push_back(e);
   });
-  if (rc != kOk || g.json) return rc;
-  if (t.empty()) {
-    fmt::print(stderr, "no events on {} match\n", o.branch);
-  } else {
-    fmt::print("{}", t.Render(TerminalWidth()));
+  if (rc != kOk) return rc;
+  if (!g.json) {
+    if (t.empty()) {
+      fmt::print(stderr, "no events on {} match\n", o.branch);
+    } else {
+      fmt::print("{}", t.Render(TerminalWidth()));
+    }
   }
-  return kOk;
+  return o.prove && !shown.empty() ? ProveShown(c, o.branch, shown, o.trust_dir) : kOk;
 }
 
 struct ShowOpts {
   std::string key, branch = "main";
   bool by_id = false;
+  bool prove = false;
+  std::string trust_dir;
 };
 
 int RunShow(const Globals& g, const ShowOpts& o) {
@@ -116,15 +125,19 @@ int RunShow(const Globals& g, const ShowOpts& o) {
   } else {
     fmt::print("{}", EventDetail(e));
   }
-  return kOk;
+  return o.prove ? ProveShown(c, o.branch, {e}, o.trust_dir) : kOk;
 }
 
 struct ExportOpts {
   std::string branch = "main";
+  bool branch_given = false;
   uint64_t known_at = 0;
+  std::string bundle, trust_dir;
 };
 
 int RunExport(const Globals& g, const ExportOpts& o) {
+  if (!o.bundle.empty())
+    return RunExportBundle(g, o.branch_given ? o.branch : "", o.bundle, o.trust_dir);
   v1::ReadRequest req;
   req.set_scenario(g.scenario);
   req.set_branch(o.branch);
@@ -217,6 +230,9 @@ void AddReadCommands(CLI::App& app, Cli& cli) {
   log->add_flag("--by-date", log_o->by_date, "Order by date occurred, then seq");
   log->add_option("-n,--limit", log_o->limit, "At most this many events");
   log->add_option("--known-at", log_o->known_at, "Only events recorded up to this seq");
+  log->add_flag("--prove", log_o->prove,
+                "Prove each event shown is in the branch's tree signed by a pinned key");
+  AddTrustDirOption(log, &log_o->trust_dir);
   log->callback([&cli, &g, log_o] { cli.action = [&g, log_o] { return RunLog(g, *log_o); }; });
 
   auto show_o = std::make_shared<ShowOpts>();
@@ -224,13 +240,27 @@ void AddReadCommands(CLI::App& app, Cli& cli) {
   show->add_option("event", show_o->key, "Seq number or event id")->required();
   show->add_option("-b,--branch", show_o->branch, "Branch to look in")->capture_default_str();
   show->add_flag("--id", show_o->by_id, "Treat an all-digit argument as an event id");
+  show->add_flag("--prove", show_o->prove,
+                 "Prove the event is in the branch's tree signed by a pinned key");
+  AddTrustDirOption(show, &show_o->trust_dir);
   show->callback([&cli, &g, show_o] { cli.action = [&g, show_o] { return RunShow(g, *show_o); }; });
 
   auto exp_o = std::make_shared<ExportOpts>();
-  auto* exp = app.add_subcommand("export", "A branch's events as JSON Lines on stdout");
-  exp->add_option("-b,--branch", exp_o->branch, "Branch to export")->capture_default_str();
+  auto* exp = app.add_subcommand(
+      "export", "A branch's events as JSON Lines on stdout, or an audit bundle (--bundle)");
+  auto* exp_branch =
+      exp->add_option("-b,--branch", exp_o->branch, "Branch to export")->capture_default_str();
   exp->add_option("--known-at", exp_o->known_at, "Only events recorded up to this seq");
-  exp->callback([&cli, &g, exp_o] { cli.action = [&g, exp_o] { return RunExport(g, *exp_o); }; });
+  exp->add_option("--bundle", exp_o->bundle,
+                  "Write an audit bundle to this file instead: the stored events, signed "
+                  "checkpoints and verifier key of --branch and its ancestors (default: every "
+                  "branch), for verify-bundle")
+      ->excludes("--known-at");
+  AddTrustDirOption(exp, &exp_o->trust_dir);
+  exp->callback([&cli, &g, exp_o, exp_branch] {
+    exp_o->branch_given = exp_branch->count() > 0;
+    cli.action = [&g, exp_o] { return RunExport(g, *exp_o); };
+  });
 
   auto sub_o = std::make_shared<SubscribeOpts>();
   auto* sub = app.add_subcommand("subscribe",

@@ -12,24 +12,12 @@
 
 #include "cli/cli.h"
 #include "cli/client.h"
+#include "cli/file.h"
 #include "cli/output.h"
 #include "cli/render.h"
 
 namespace demarche::cli {
 namespace {
-
-std::string ReadInput(const std::string& path) {
-  std::stringstream buf;
-  if (path.empty() || path == "-") {
-    buf << std::cin.rdbuf();
-  } else {
-    std::ifstream in(path);
-    if (!in)
-      throw CliError(kRefused, fmt::format("cannot read {}: no such file or not readable", path));
-    buf << in.rdbuf();
-  }
-  return buf.str();
-}
 
 struct Parsed {
   std::vector<v1::Event> events;
@@ -87,7 +75,7 @@ struct AppendOpts {
 
 int RunAppend(const Globals& g, const AppendOpts& o) {
   std::string source = o.file == "-" ? "stdin" : o.file;
-  Parsed p = ParseEvents(ReadInput(o.file), source);
+  Parsed p = ParseEvents(ReadFileOrThrow(o.file), source);
   v1::AppendRequest req;
   req.set_scenario(g.scenario);
   req.set_branch(o.branch);
@@ -126,7 +114,7 @@ struct ImportOpts {
 int RunImport(const Globals& g, const ImportOpts& o) {
   std::string source = o.file == "-" ? "stdin" : o.file;
   // Parse everything first: a bad line stops the import before anything is sent.
-  Parsed p = ParseEvents(ReadInput(o.file), source);
+  Parsed p = ParseEvents(ReadFileOrThrow(o.file), source);
   size_t total = p.events.size(), batches = (total + o.batch - 1) / o.batch;
   Client c(g);
   grpc::ClientContext ctx;

@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
   AddWriteCommands(app, cli);
   AddAuditCommands(app, cli);
   AddVerifyCommands(app, cli);
+  AddBundleCommands(app, cli);
 
   try {
     app.parse(argc, argv);

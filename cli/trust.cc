@@ -1,8 +1,5 @@
 #include "cli/trust.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "cli/cli.h"
+#include "cli/file.h"
 
 namespace demarche::cli {
 namespace {
@@ -39,13 +37,7 @@ std::vector<std::string> Lines(const std::string& path) {
 
 void WriteAtomically(const std::string& dir, const std::string& name, const std::string& text) {
   std::filesystem::create_directories(dir);
-  const std::string path = dir + "/" + name, tmp = path + ".tmp";
-  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  bool ok = fd >= 0 && write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-            fsync(fd) == 0;
-  if (fd >= 0) close(fd);
-  ok = ok && std::rename(tmp.c_str(), path.c_str()) == 0;
-  if (!ok) throw CliError(kOther, fmt::format("cannot write {}", path));
+  WriteFileAtomically(dir + "/" + name, text, 0600);
 }
 
 }  // namespace

@@ -2,7 +2,8 @@
 # The real demarche binary against a real demarched (ephemeral port, fresh
 # data dir with the bundled record): output and exit codes.
 #   cli_test.sh GROUP DEMARCHE DEMARCHED REPO_ROOT
-# GROUP: offline (no server) | read | replay | branch | write | follow | audit | proofs | readme
+# GROUP: offline (no server) | read | replay | branch | write | follow | audit | proofs | bundle |
+#        readme
 set -uo pipefail
 group=$1 cli=$(realpath "$2") server_bin=${3:+$(realpath "$3")} repo=$(realpath "$4")
 tmp=$(mktemp -d)
@@ -381,6 +382,66 @@ proofs)
   data=data3 start_server
   expect 1 verify
   err_has "no signature by a trusted key"
+  ;;
+
+bundle)
+  # --prove and the offline bundle: what an auditor checks with no server.
+  start_server --key-name demarche.test
+  expect 4 show 3 --prove
+  err_has "--prove needs a pinned key"
+  expect 0 trust add --from-server
+  expect 0 show 3 --prove
+  out_has "proved: seq 3 is in the tree of size"
+  out_has "signed by demarche.test"
+  expect 0 log --prove -n 5
+  out_has "proved: all 5 events shown are in the tree of size"
+  out_has "same as seen before"
+  expect 0 export --bundle "$tmp/all.bundle"
+  err_has "wrote $tmp/all.bundle"
+  expect 0 export --bundle "$tmp/one.bundle" --branch usa-accepts-package-deal
+  err_has "2 branches with their signed checkpoints"
+  kill "$server_pid"; wait "$server_pid" 2>/dev/null; server_pid=""
+
+  # No server from here on.
+  expect 0 verify-bundle "$tmp/all.bundle"
+  out_has "every root recomputed, every hash and link checks out, signed by demarche.test+"
+  out_has "main at"
+  out_has "same as seen before"
+  expect 0 verify-bundle "$tmp/one.bundle"
+  out_has "bundle of six-party-talks: 2 branches"
+  # Without a pinned key the bundle's own is used, and said to be unpinned.
+  expect 0 verify-bundle --trust-dir "$tmp/empty" "$tmp/all.bundle"
+  err_has "is not pinned"
+  out_has "not seen before"
+  # One changed byte in the middle, a cut tail, another file: refused.
+  size=$(stat -c %s "$tmp/all.bundle")
+  cp "$tmp/all.bundle" "$tmp/bad.bundle"
+  printf '\xff' | dd of="$tmp/bad.bundle" bs=1 seek=$((size / 2)) conv=notrunc status=none
+  expect 1 verify-bundle "$tmp/bad.bundle"
+  err_has "bundle verification FAILED: record"
+  head -c $((size - 7)) "$tmp/all.bundle" >"$tmp/cut.bundle"
+  expect 1 verify-bundle "$tmp/cut.bundle"
+  err_has "bundle verification FAILED"
+  expect 1 verify-bundle "$repo/README.md"
+  expect 4 verify-bundle "$tmp/missing.bundle"
+
+  # The same key over a rewritten history: the bundle verifies in itself,
+  # but not against the checkpoint this client saw before.
+  cp -r "$repo/data/six-party-talks" "$tmp/forged"
+  sed -i '0,/"summary":"/s//"summary":"(forged) /' "$tmp/forged/events.jsonl"
+  data=data2 start_server --bundle-dir "$tmp/forged" --signing-key "$tmp/data/signing.key"
+  expect 0 export --bundle "$tmp/forged.bundle" --branch main
+  expect 1 verify-bundle "$tmp/forged.bundle"
+  err_has "history was rewritten"
+  expect 1 show 3 --prove
+  err_has "proof FAILED"
+  err_has "history was rewritten"
+  # Another server's key, required: the true bundle is not signed by it.
+  kill "$server_pid"; wait "$server_pid" 2>/dev/null; server_pid=""
+  data=data3 start_server
+  expect 0 trust add --from-server --trust-dir "$tmp/other"
+  expect 1 verify-bundle --key "$(cat "$tmp/other/trusted-keys")" "$tmp/all.bundle"
+  err_has "which is not a pinned key"
   ;;
 
 readme)
