@@ -15,8 +15,7 @@
 namespace demarche::cli {
 namespace {
 
-int RunVerifyBundle(const Globals& g, const std::string& path, const std::string& key,
-                    const std::string& trust_dir) {
+int RunVerifyBundle(const std::string& path, const std::string& key, const std::string& trust_dir) {
   const std::string bytes = ReadFileOrThrow(path);
   TrustStore trust(trust_dir);
   std::vector<tlog::Verifier> pinned = trust.Keys();
@@ -31,7 +30,6 @@ int RunVerifyBundle(const Globals& g, const std::string& path, const std::string
     fmt::print(stderr, "bundle verification FAILED: {}\n", std::string(report.status().message()));
     return kOther;
   }
-  (void)g;
   Table t({"BRANCH", "FORK", "OWN EVENTS", "TREE SIZE", "ROOT", "SINCE LAST SEEN"});
   uint64_t events = 0;
   for (const BundleBranchReport& b : report->branches) {
@@ -72,7 +70,6 @@ int RunExportBundle(const Globals& g, const std::string& branch, const std::stri
 }
 
 void AddBundleCommands(CLI::App& app, Cli& cli) {
-  const Globals& g = cli.globals;
   auto path = std::make_shared<std::string>();
   auto key = std::make_shared<std::string>();
   auto trust_dir = std::make_shared<std::string>();
@@ -85,8 +82,8 @@ void AddBundleCommands(CLI::App& app, Cli& cli) {
                  "Require this verifier key (default: a key pinned in the trust dir, else the "
                  "bundle's own, with a warning)");
   AddTrustDirOption(vb, trust_dir.get());
-  vb->callback([&cli, &g, path, key, trust_dir] {
-    cli.action = [&g, path, key, trust_dir] { return RunVerifyBundle(g, *path, *key, *trust_dir); };
+  vb->callback([&cli, path, key, trust_dir] {
+    cli.action = [path, key, trust_dir] { return RunVerifyBundle(*path, *key, *trust_dir); };
   });
 }
 
